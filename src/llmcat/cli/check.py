@@ -1,0 +1,60 @@
+"""`llmcat validate` and `llmcat schema`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmcat import render
+from llmcat.cli import app
+from llmcat.cli.common import CatalogOpt, handles_errors
+
+
+class ReportFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class SchemaKind(str, Enum):
+    model = "model"
+    dataset = "dataset"
+    toolkit = "toolkit"
+    license = "license"
+
+
+@app.command()
+@handles_errors
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Report only on these files (cross-entry rules still see all).")
+    ] = None,
+    catalog: CatalogOpt = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="auto picks github under GitHub Actions, else text.")
+    ] = ReportFormat.auto,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+) -> None:
+    """Check every catalog file and the rules across entries; exit 1 on problems."""
+    from llmcat.checks import validate_with_all_rules
+    from llmcat.store import catalog_dir
+
+    report = validate_with_all_rules(catalog_dir(catalog), paths or [])
+    render.REPORTERS[render.pick_format(output_format.value)](report, strict)
+    if report.status(strict) == "fail":
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def schema(
+    kind: Annotated[SchemaKind, typer.Option("--kind", help="Which entry kind.")] = SchemaKind.model,
+) -> None:
+    """Print the JSON Schema of a catalog entry kind."""
+    from llmcat.schema import schema_text
+
+    render.write(schema_text(kind.value))

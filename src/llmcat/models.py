@@ -1,0 +1,347 @@
+"""The catalog schema: pydantic models for models, datasets, toolkits and licenses.
+
+No I/O here. Error types raised by the validators below are llmcat rule ids (``bad-id``,
+``bad-date``...), so that messages can be keyed by type, never by English text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from llmcat.quantity import QuantityError, parse_count
+
+ID_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
+_ID_RE = re.compile(ID_PATTERN)
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+# BCP-47 subset: language, optional script, optional region ("en", "zh-Hant", "pt-BR", "mul").
+_LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?$")
+_HF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_PLACEHOLDERS = {"unknown", "n/a", "na", "none", "null", "tbd", "todo", "?", "-"}
+
+Kind = Literal["model", "dataset", "toolkit"]
+Status = Literal["available", "gated", "removed", "superseded"]
+Architecture = Literal["decoder-only", "encoder-decoder", "prefix-lm"]
+Origin = Literal["human-written", "model-generated", "web-crawl", "curated-mix", "translated"]
+Commercial = Literal["yes", "no", "conditional", "unknown"]
+Mode = Literal["inference", "lora", "qlora", "p-tuning", "full-finetune"]
+Precision = Literal["fp32", "bf16", "fp16", "int8", "int4"]
+Stage = Literal[
+    "pretraining", "sft", "reward-modeling", "rlhf", "peft", "serving", "evaluation", "quantization", "data-generation"
+]
+
+
+def _check_id(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise PydanticCustomError(
+            "bad-id",
+            "'{value}' is not a valid id: lowercase letters and digits, joined by single '-' or '.'",
+            {"value": value},
+        )
+    return value
+
+
+def _check_date(value: str) -> str:
+    match = _DATE_RE.match(value)
+    if match is None:
+        raise PydanticCustomError("bad-date", "'{value}' is not a date: write YYYY-MM or YYYY-MM-DD", {"value": value})
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        raise PydanticCustomError("bad-date", "'{value}' is not a real calendar date", {"value": value}) from None
+    return value
+
+
+def _check_language(value: str) -> str:
+    if not _LANG_RE.match(value):
+        raise PydanticCustomError(
+            "bad-language",
+            "'{value}' is not a BCP-47 language tag such as en, zh, zh-Hant or mul",
+            {"value": value},
+        )
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise PydanticCustomError("bad-url", "'{value}' must be an http(s) URL", {"value": value})
+    if not parts.hostname or any(ch.isspace() for ch in value) or parts.username or parts.password:
+        raise PydanticCustomError(
+            "bad-url", "'{value}' is not a usable URL (host missing, spaces or credentials)", {"value": value}
+        )
+    return value
+
+
+def _check_hf(value: str) -> str:
+    if not _HF_RE.match(value):
+        raise PydanticCustomError(
+            "bad-huggingface-id", "'{value}' must be a Hugging Face repo id 'org/name', not a URL", {"value": value}
+        )
+    return value
+
+
+def _check_text(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise PydanticCustomError("empty-text", "is empty; leave the field out if it is not known", {})
+    if stripped.lower() in _PLACEHOLDERS:
+        raise PydanticCustomError(
+            "placeholder", "'{value}' is a placeholder; leave the field out if it is not known", {"value": value}
+        )
+    return value
+
+
+def _to_count(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    try:
+        return parse_count(value)
+    except QuantityError as exc:
+        raise PydanticCustomError("bad-number", "{reason}", {"reason": str(exc)}) from None
+
+
+EntryId = Annotated[str, AfterValidator(_check_id)]
+Date = Annotated[str, AfterValidator(_check_date)]
+LanguageTag = Annotated[str, AfterValidator(_check_language)]
+Url = Annotated[str, AfterValidator(_check_url)]
+Text = Annotated[str, AfterValidator(_check_text)]
+Count = Annotated[int, BeforeValidator(_to_count, json_schema_input_type=int | float | str), Field(gt=0)]
+Word = Annotated[str, AfterValidator(_check_text), Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, validate_default=False, use_attribute_docstrings=False)
+
+
+class Bilingual(Strict):
+    """Text in English and Chinese, kept together in one file."""
+
+    en: Text = Field(description="English text.")
+    zh: Text = Field(description="Chinese text (简体中文).")
+
+    @model_validator(mode="after")
+    def _languages_match(self) -> Bilingual:
+        if not _CJK_RE.search(self.zh):
+            raise PydanticCustomError("zh-not-chinese", "zh has no Chinese characters; write it in Chinese", {})
+        cjk = len(_CJK_RE.findall(self.en))
+        if cjk > max(8, len(self.en) // 4):
+            raise PydanticCustomError("en-not-english", "en is mostly Chinese; write it in English", {})
+        return self
+
+
+class Links(Strict):
+    """Where the project lives."""
+
+    repo: Url | None = Field(None, description="Source repository URL.")
+    homepage: Url | None = Field(None, description="Project home page URL.")
+    paper: Url | None = Field(None, description="Paper or technical report URL.")
+    huggingface: Annotated[str, AfterValidator(_check_hf)] | None = Field(
+        None, description="Hugging Face Hub repo id as 'org/name' (not a URL)."
+    )
+    docs: Url | None = Field(None, description="Documentation URL.")
+
+
+class Source(Strict):
+    """A primary source where facts of the entry were verified."""
+
+    url: Url = Field(description="URL of the README, license, model/dataset card or paper that was read.")
+    about: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="Names of the entry's fields this source supports."
+    )
+    note: Text | None = Field(None, description="Remark on the source, e.g. where its languages disagree.")
+
+
+class LicenseChange(Strict):
+    """The license in force from a date on (for licenses that changed)."""
+
+    since: Date = Field(description="Date from which this license applied (YYYY-MM or YYYY-MM-DD).")
+    weights: EntryId | None = Field(None, description="License id of the weights from that date (models).")
+    data: EntryId | None = Field(None, description="License id of the data from that date (datasets).")
+    code: EntryId | None = Field(None, description="License id of the code from that date.")
+    source: Url = Field(description="Where the change is recorded (commit, README news, model card).")
+    note: Text | None = Field(None, description="What changed.")
+
+    @model_validator(mode="after")
+    def _names_a_license(self) -> LicenseChange:
+        if self.weights is None and self.data is None and self.code is None:
+            raise PydanticCustomError("missing-license", "name at least one of weights, data or code", {})
+        return self
+
+
+class ModelLicense(Strict):
+    """License ids for a model."""
+
+    weights: EntryId = Field(description="License id of the model weights.")
+    code: EntryId | None = Field(None, description="License id of the code released with the model.")
+
+
+class DatasetLicense(Strict):
+    """License id for a dataset."""
+
+    data: EntryId = Field(description="License id of the data.")
+    code: EntryId | None = Field(None, description="License id of the code that builds the data.")
+
+
+class ToolkitLicense(Strict):
+    """License id for a toolkit."""
+
+    code: EntryId = Field(description="License id of the code.")
+
+
+class ModelConfig(Strict):
+    """Architecture figures from the published config.json or paper."""
+
+    layers: Count = Field(description="Number of transformer layers.")
+    hidden_size: Count = Field(description="Hidden (model) dimension.")
+    attention_heads: Count = Field(description="Number of attention (query) heads.")
+    kv_heads: Count | None = Field(
+        None, description="Key/value heads (fewer than attention_heads with multi-query or grouped-query attention)."
+    )
+    vocab_size: Count | None = Field(None, description="Vocabulary size.")
+    intermediate_size: Count | None = Field(None, description="Feed-forward inner dimension.")
+
+    @model_validator(mode="after")
+    def _heads_fit(self) -> ModelConfig:
+        if self.kv_heads is not None and self.kv_heads > self.attention_heads:
+            raise PydanticCustomError("bad-config", "kv_heads cannot exceed attention_heads", {})
+        return self
+
+
+class HardwareFigure(Strict):
+    """A memory requirement the project itself states."""
+
+    mode: Mode = Field(description="What the figure is for.")
+    precision: Precision = Field(description="Numeric precision of the weights.")
+    vram_gb: float = Field(gt=0, le=10000, description="GPU memory in GB, as stated.")
+    ram_gb: float | None = Field(None, gt=0, le=100000, description="CPU memory in GB, as stated.")
+    note: Text | None = Field(None, description="Conditions of the figure (batch, sequence length, GPU).")
+    source: Url = Field(description="Where the project states it.")
+
+
+class DatasetSize(Strict):
+    """How big a dataset is."""
+
+    tokens: Count | None = Field(None, description="Tokens (shorthand such as 1.2T allowed).")
+    samples: Count | None = Field(None, description="Samples, instructions or conversations (e.g. 52K).")
+    disk_gb: float | None = Field(None, gt=0, description="Size on disk in GB.")
+
+
+class EntryBase(Strict):
+    id: EntryId = Field(description="Lowercase id; equals the file name without .yaml.")
+    name: Text = Field(description="Display name as the project writes it.")
+    aliases: list[Text] = Field(default_factory=list, description="Other names users type, Chinese names included.")
+    organization: Text = Field(description="Who released it.")
+    released: Date | None = Field(None, description="Release date, YYYY-MM or YYYY-MM-DD, from a primary source.")
+    summary: Bilingual = Field(description="What it is, in English and Chinese.")
+    notes: Bilingual | None = Field(
+        None, description="Corrections of common claims, disagreements between sources, license changes."
+    )
+    tags: list[Word] = Field(default_factory=list, description="Lowercase keywords.")
+    links: Links = Field(default_factory=Links, description="Repository, home page, paper, Hugging Face id, docs.")
+    sources: list[Source] = Field(min_length=1, description="Primary sources the facts were verified against.")
+    status: Status = Field("available", description="available, gated (by request), removed or superseded.")
+    status_note: Text | None = Field(None, description="Why the status is what it is.")
+    replaced_by: EntryId | None = Field(None, description="Id of the entry that supersedes this one.")
+    license_history: list[LicenseChange] = Field(
+        default_factory=list, description="Licenses in force over time, oldest first, for licenses that changed."
+    )
+    override_reason: Text | None = Field(
+        None,
+        description="Why upstream commercial restrictions do not pass to this entry (rare; cite a source).",
+    )
+
+    @model_validator(mode="after")
+    def _history_ordered(self) -> EntryBase:
+        dates = [change.since for change in self.license_history]
+        if dates != sorted(dates):
+            raise PydanticCustomError("history-order", "license_history must be oldest first", {})
+        return self
+
+
+class ModelEntry(EntryBase):
+    """An LLM: pretrained, fine-tuned or chat model weights."""
+
+    kind: Literal["model"] = Field(description="Always 'model' (the folder is catalog/models/).")
+    languages: list[LanguageTag] = Field(min_length=1, description="BCP-47 tags of the languages it handles.")
+    license: ModelLicense = Field(description="License ids of weights and code.")
+    family: EntryId | None = Field(None, description="Family shared by variants (e.g. pythia).")
+    params: Count | None = Field(None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer).")
+    architecture: Architecture | None = Field(None, description="decoder-only, encoder-decoder or prefix-lm.")
+    context_length: Count | None = Field(None, description="Context window in tokens.")
+    base_model: EntryId | None = Field(None, description="Id of the model it was fine-tuned or continued from.")
+    trained_on: list[EntryId] = Field(default_factory=list, description="Ids of the datasets it was trained on.")
+    training_tokens: Count | None = Field(None, description="Pretraining tokens (shorthand allowed).")
+    config: ModelConfig | None = Field(None, description="Architecture figures from the published config.")
+    hardware: list[HardwareFigure] = Field(default_factory=list, description="Memory requirements the project states.")
+
+
+class DatasetEntry(EntryBase):
+    """A pretraining or instruction dataset."""
+
+    kind: Literal["dataset"] = Field(description="Always 'dataset' (the folder is catalog/datasets/).")
+    languages: list[LanguageTag] = Field(min_length=1, description="BCP-47 tags of the languages of the data.")
+    license: DatasetLicense = Field(description="License id of the data.")
+    size: DatasetSize | None = Field(None, description="Tokens, samples and disk size.")
+    origin: Origin | None = Field(None, description="How the data was made.")
+    generated_by: list[Text] = Field(
+        default_factory=list, description="Models that generated the data (e.g. text-davinci-003, gpt-4)."
+    )
+    derived_from: list[EntryId] = Field(default_factory=list, description="Ids of the datasets it was built from.")
+
+
+class ToolkitEntry(EntryBase):
+    """A training, fine-tuning or serving toolkit."""
+
+    kind: Literal["toolkit"] = Field(description="Always 'toolkit' (the folder is catalog/toolkits/).")
+    languages: list[LanguageTag] = Field(default_factory=list, description="Languages of its documentation.")
+    license: ToolkitLicense = Field(description="License id of the code.")
+    stages: list[Stage] = Field(default_factory=list, description="Stages of the LLM life cycle it covers.")
+    methods: list[Word] = Field(default_factory=list, description="Methods it implements (lora, ppo, ...).")
+    supports: list[Text] = Field(default_factory=list, description="Model ids or family names it supports.")
+
+
+class LicenseEntry(Strict):
+    """A license, with what it means for commercial use."""
+
+    id: EntryId = Field(description="Lowercase id; equals the file name without .yaml.")
+    kind: Literal["license"] = Field(description="Always 'license' (the folder is catalog/licenses/).")
+    name: Text = Field(description="Full name of the license.")
+    spdx: Annotated[str, Field(pattern=r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$")] = Field(
+        description="SPDX identifier, or LicenseRef-... for custom licenses."
+    )
+    url: Url = Field(description="Canonical text of the license.")
+    commercial: Commercial = Field(description="yes, no, conditional or unknown.")
+    conditions: list[Bilingual] = Field(default_factory=list, description="Conditions on (commercial) use.")
+    obligations: list[Bilingual] = Field(default_factory=list, description="Attribution, share-alike and the like.")
+    applies_to_outputs_of: list[Text] = Field(
+        default_factory=list, description="Models whose generated text these terms govern (e.g. text-davinci-003)."
+    )
+    summary: Bilingual = Field(description="What the license allows, in English and Chinese.")
+    notes: Bilingual | None = Field(None, description="History and caveats.")
+    sources: list[Source] = Field(min_length=1, description="Where the terms were read.")
+
+    @model_validator(mode="after")
+    def _conditional_has_conditions(self) -> LicenseEntry:
+        if self.commercial == "conditional" and not self.conditions:
+            raise PydanticCustomError("missing-conditions", "commercial is 'conditional' but no conditions are listed", {})
+        return self
+
+
+Entry = ModelEntry | DatasetEntry | ToolkitEntry | LicenseEntry
+MODEL_BY_KIND: dict[str, type[Entry]] = {
+    "model": ModelEntry,
+    "dataset": DatasetEntry,
+    "toolkit": ToolkitEntry,
+    "license": LicenseEntry,
+}
+FOLDER_BY_KIND = {"model": "models", "dataset": "datasets", "toolkit": "toolkits", "license": "licenses"}
+KIND_BY_FOLDER = {folder: kind for kind, folder in FOLDER_BY_KIND.items()}
+LICENSE_KEYS_BY_KIND = {"model": ("weights", "code"), "dataset": ("data", "code"), "toolkit": ("code",)}

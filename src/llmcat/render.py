@@ -1,0 +1,125 @@
+"""Reporters and shared rendering helpers. With the cli package, the only user of rich.
+
+Text that comes from catalog files is untrusted: it is never parsed as rich markup, and
+control characters (terminal escape sequences, bidi overrides) are shown escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from llmcat.problems import Problem, Report
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object) -> str:
+    """Control characters made visible (``\\x1b`` -> ``\\u001b``)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def safe_line(text: object) -> str:
+    return safe(str(text).replace("\n", " ").replace("\t", " "))
+
+
+def plain(text: object, style: str = "") -> Text:
+    """A rich Text that shows ``text`` literally (no markup)."""
+    return Text(safe(text), style=style)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=False, emoji=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, emoji=False)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --- validation reporters -------------------------------------------------------------
+
+
+def _escape_github(value: str, *, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def report_text(report: Report, strict: bool) -> None:
+    for problem in report.problems:
+        write(safe_line(problem.format()))
+    _summary(report, strict)
+
+
+def report_github(report: Report, strict: bool) -> None:
+    for p in report.problems:
+        level = "error" if p.severity == "error" or strict else "warning"
+        props = f"file={_escape_github(p.path, prop=True)},line={p.line},col={p.column}"
+        title = _escape_github(f"{p.code} {p.field}".strip(), prop=True)
+        message = _escape_github(safe(f"{p.field}: {p.message}" if p.field else p.message))
+        write(f"::{level} {props},title={title}::{message}")
+    _summary(report, strict)
+
+
+def report_json(report: Report, strict: bool) -> None:
+    write(
+        dump_json(
+            {
+                "status": report.status(strict),
+                "checked": report.checked,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "problems": [p.to_json() for p in report.problems],
+            }
+        )
+    )
+
+
+def _summary(report: Report, strict: bool) -> None:
+    errors, warnings = len(report.errors), len(report.warnings)
+    verdict = "FAILED" if report.status(strict) == "fail" else "ok"
+    stderr_console().print(
+        Text(f"{verdict}: checked {report.checked} file(s): {errors} error(s), {warnings} warning(s)"),
+        style="red" if verdict == "FAILED" else "green",
+    )
+
+
+REPORTERS: dict[str, Callable[[Report, bool], None]] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+}
+
+
+def pick_format(name: str) -> str:
+    if name == "auto":
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    return name
+
+
+def error(message: str) -> None:
+    stderr_console().print(Text("error: ", style="bold red") + Text(safe(message)))
+
+
+def note(message: str) -> None:
+    stderr_console().print(Text(safe(message), style="dim"))
+
+
+def problem_lines(problems: list[Problem]) -> str:
+    return "\n".join(safe_line(p.format()) for p in problems)
