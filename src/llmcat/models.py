@@ -258,6 +258,12 @@ class EntryBase(Strict):
         description="Why upstream commercial restrictions do not pass to this entry (rare; cite a source).",
     )
 
+    lineage_note: Bilingual | None = Field(
+        None,
+        description="A reviewed explanation of a restriction inherited from the lineage that the entry's own "
+        "license does not state; the verdict still follows the lineage, and validate stops warning.",
+    )
+
     @model_validator(mode="after")
     def _history_ordered(self) -> EntryBase:
         dates = [change.since for change in self.license_history]
@@ -317,10 +323,15 @@ class LicenseEntry(Strict):
     spdx: Annotated[str, Field(pattern=r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$")] = Field(
         description="SPDX identifier, or LicenseRef-... for custom licenses."
     )
-    url: Url = Field(description="Canonical text of the license.")
+    url: Url | None = Field(
+        None, description="Canonical text of the license (absent for records such as mixed-per-source)."
+    )
     commercial: Commercial = Field(description="yes, no, conditional or unknown.")
     conditions: list[Bilingual] = Field(default_factory=list, description="Conditions on (commercial) use.")
     obligations: list[Bilingual] = Field(default_factory=list, description="Attribution, share-alike and the like.")
+    based_on: EntryId | None = Field(
+        None, description="Id of the standard license this one adds terms to (e.g. AGPL-3.0 plus an authorisation)."
+    )
     applies_to_outputs_of: list[Text] = Field(
         default_factory=list, description="Models whose generated text these terms govern (e.g. text-davinci-003)."
     )
@@ -331,7 +342,9 @@ class LicenseEntry(Strict):
     @model_validator(mode="after")
     def _conditional_has_conditions(self) -> LicenseEntry:
         if self.commercial == "conditional" and not self.conditions:
-            raise PydanticCustomError("missing-conditions", "commercial is 'conditional' but no conditions are listed", {})
+            raise PydanticCustomError(
+                "missing-conditions", "commercial is 'conditional' but no conditions are listed", {}
+            )
         return self
 
 

@@ -12,8 +12,11 @@ SCHEMA_BASE = "https://llmcat.dev/schema"
 
 def json_schema(kind: str) -> dict[str, Any]:
     schema = MODEL_BY_KIND[kind].model_json_schema(mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{SCHEMA_BASE}/{kind}.schema.json",
-            **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_BASE}/{kind}.schema.json",
+        **schema,
+    }
 
 
 def schema_text(kind: str) -> str:

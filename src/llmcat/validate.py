@@ -63,7 +63,9 @@ def check_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
         return None, [Problem(shown, 1, 1, "", "catalog files end in .yaml", "bad-extension")]
     if folder not in KIND_BY_FOLDER:
         folders = ", ".join(f"{f}/" for f in KIND_BY_FOLDER)
-        return None, [Problem(shown, 1, 1, "", f"not in a catalog folder; put it in one of {folders}", "unknown-folder")]
+        return None, [
+            Problem(shown, 1, 1, "", f"not in a catalog folder; put it in one of {folders}", "unknown-folder")
+        ]
     loaded = load_file(path, shown)
     if isinstance(loaded, Problem):
         return None, [loaded]
@@ -79,7 +81,10 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
         line, col = doc.locate(("kind",))
         problems.append(
             Problem(
-                doc.path, line, col, "kind",
+                doc.path,
+                line,
+                col,
+                "kind",
                 f"kind is '{declared}' but the file is in {FOLDER_BY_KIND[folder_kind]}/; "
                 f"move it to {FOLDER_BY_KIND[declared]}/",
                 "kind-mismatch",
@@ -89,7 +94,9 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
     if isinstance(entry_id, str) and entry_id != stem:
         line, col = doc.locate(("id",))
         problems.append(
-            Problem(doc.path, line, col, "id", f"id '{entry_id}' differs from the file name '{stem}.yaml'", "id-mismatch")
+            Problem(
+                doc.path, line, col, "id", f"id '{entry_id}' differs from the file name '{stem}.yaml'", "id-mismatch"
+            )
         )
     model = MODEL_BY_KIND[kind]
     try:
@@ -121,8 +128,14 @@ def _check_sources_about(doc: Document, dumped: dict[str, Any], model: Any) -> l
                 hint = difflib.get_close_matches(top, sorted(fields), n=1)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
                 problems.append(
-                    Problem(doc.path, line, col, field_path(loc), f"'{name}' is not a field of this entry{suggestion}",
-                            "unknown-about")
+                    Problem(
+                        doc.path,
+                        line,
+                        col,
+                        field_path(loc),
+                        f"'{name}' is not a field of this entry{suggestion}",
+                        "unknown-about",
+                    )
                 )
     return problems
 
@@ -178,7 +191,9 @@ def _locate(pending: Iterable[_Pending], catalog: Catalog, files: dict[str, Path
         doc = docs[item.entry_id]
         line, col = doc.locate(item.loc) if doc else (1, 1)
         out.append(
-            Problem(catalog.paths[item.entry_id], line, col, field_path(item.loc), item.message, item.code, item.severity)
+            Problem(
+                catalog.paths[item.entry_id], line, col, field_path(item.loc), item.message, item.code, item.severity
+            )
         )
     return out
 
@@ -194,6 +209,9 @@ def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
     used_licenses: set[str] = set()
     for entry_id, record in catalog.records.items():
         if record["kind"] == "license":
+            if record.get("based_on"):
+                used_licenses.add(record["based_on"])
+                yield from _reference(catalog, entry_id, ("based_on",), record["based_on"], "license", "license")
             continue
         yield from _check_references(catalog, entry_id, record)
         yield from _check_licenses(catalog, entry_id, record, used_licenses)
@@ -202,7 +220,9 @@ def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
     yield from _check_aliases(catalog)
     for license_record in catalog.licenses():
         if license_record["id"] not in used_licenses and not license_record.get("applies_to_outputs_of"):
-            yield _Pending(license_record["id"], ("id",), "license is not used by any entry", "unused-license", "warning")
+            yield _Pending(
+                license_record["id"], ("id",), "license is not used by any entry", "unused-license", "warning"
+            )
     yield from _check_inherited_restrictions(catalog)
 
 
@@ -215,7 +235,9 @@ def _reference(catalog: Catalog, entry_id: str, loc: Loc, target: str, want_kind
         yield _Pending(entry_id, loc, f"{what} '{target}' is not in the catalog{hint}", "dangling-reference")
     elif found["kind"] != want_kind:
         yield _Pending(
-            entry_id, loc, f"'{target}' is a {found['kind']}, but {field_path(loc[:1])} needs a {want_kind}",
+            entry_id,
+            loc,
+            f"'{target}' is a {found['kind']}, but {field_path(loc[:1])} needs a {want_kind}",
             "wrong-kind-reference",
         )
 
@@ -248,8 +270,10 @@ def _check_licenses(catalog: Catalog, entry_id: str, record: Record, used: set[s
             used.add(change[key])
             if key not in allowed:
                 yield _Pending(
-                    entry_id, ("license_history", i, key),
-                    f"a {record['kind']} has no '{key}' license; use {' or '.join(allowed)}", "bad-history-key",
+                    entry_id,
+                    ("license_history", i, key),
+                    f"a {record['kind']} has no '{key}' license; use {' or '.join(allowed)}",
+                    "bad-history-key",
                 )
             else:
                 yield from _reference(catalog, entry_id, ("license_history", i, key), change[key], "license", "license")
@@ -258,9 +282,11 @@ def _check_licenses(catalog: Catalog, entry_id: str, record: Record, used: set[s
         for key, current in record.get("license", {}).items():
             if key in latest and latest[key] != current:
                 yield _Pending(
-                    entry_id, ("license", key),
+                    entry_id,
+                    ("license", key),
                     f"license.{key} is '{current}' but the latest license_history entry says '{latest[key]}'",
-                    "history-mismatch", "warning",
+                    "history-mismatch",
+                    "warning",
                 )
 
 
@@ -287,11 +313,18 @@ def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:
             key = alias.casefold()
             if key in catalog.records and key != entry_id:
                 yield _Pending(
-                    entry_id, ("aliases", i), f"alias '{alias}' is the id of another entry", "alias-shadows-id", "warning"
+                    entry_id,
+                    ("aliases", i),
+                    f"alias '{alias}' is the id of another entry",
+                    "alias-shadows-id",
+                    "warning",
                 )
             elif key in owners and owners[key] != entry_id:
                 yield _Pending(
-                    entry_id, ("aliases", i), f"alias '{alias}' is also an alias of {owners[key]}", "ambiguous-alias",
+                    entry_id,
+                    ("aliases", i),
+                    f"alias '{alias}' is also an alias of {owners[key]}",
+                    "ambiguous-alias",
                     "warning",
                 )
             owners.setdefault(key, entry_id)
@@ -299,14 +332,16 @@ def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:
 
 def _check_inherited_restrictions(catalog: Catalog) -> Iterable[_Pending]:
     for entry_id, record in catalog.records.items():
-        if record["kind"] == "license" or record.get("override_reason"):
+        if record["kind"] == "license" or record.get("override_reason") or record.get("lineage_note"):
             continue
         verdict = lineage.verdict(catalog, entry_id)
         if verdict.declared == "yes" and verdict.effective == "no":
             cause = verdict.reasons[0].text if verdict.reasons else "an upstream entry"
             yield _Pending(
-                entry_id, ("license",),
+                entry_id,
+                ("license",),
                 f"declared license allows commercial use, but the lineage does not ({cause}); "
-                "add override_reason with a source if inheritance does not apply",
-                "inherited-restriction", "warning",
+                "add override_reason with a source if inheritance does not apply, or lineage_note once reviewed",
+                "inherited-restriction",
+                "warning",
             )

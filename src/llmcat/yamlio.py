@@ -82,7 +82,8 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
         for key, value in node.value:
             if key.value == part:
                 # A scalar value points at its key; a nested collection at itself.
-                return key if isinstance(value, yaml.ScalarNode) else value
+                found: yaml.Node = key if isinstance(value, yaml.ScalarNode) else value
+                return found
         return None
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         item: yaml.Node = node.value[part]
@@ -96,7 +97,9 @@ def load_file(path: Path, display: str | None = None) -> Document | Problem:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Problem(shown, 1, 1, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", "file-too-large")
+            return Problem(
+                shown, 1, 1, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", "file-too-large"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return Problem(shown, 1, 1, "", f"cannot read file: {exc.strerror or exc}", "unreadable")
@@ -105,7 +108,9 @@ def load_file(path: Path, display: str | None = None) -> Document | Problem:
 
 def load_bytes(raw: bytes, shown: str) -> Document | Problem:
     if len(raw) > MAX_FILE_BYTES:
-        return Problem(shown, 1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}", "file-too-large")
+        return Problem(
+            shown, 1, 1, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}", "file-too-large"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -201,7 +206,7 @@ def _construct_scalar(node: yaml.Node) -> Any:
     if tag == _BOOL:
         lowered = value.lower()
         # YAML 1.1 words (yes/no/on/off/y/n) stay text; only true/false are booleans.
-        return _BOOL_WORDS[lowered] if lowered in _BOOL_WORDS else value
+        return _BOOL_WORDS.get(lowered, value)
     if tag == _INT:
         return int(value.replace("_", "")) if _INT_RE.match(value) else value
     if tag == _FLOAT:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from llmcat import render
 from llmcat.problems import LlmcatError
+
+if TYPE_CHECKING:
+    from llmcat.catalog import Catalog
+    from llmcat.query import Query
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,3 +46,133 @@ def handles_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class Policy(str, Enum):
+    strict = "strict"
+    declared = "declared"
+
+
+class Kind(str, Enum):
+    model = "model"
+    dataset = "dataset"
+    toolkit = "toolkit"
+
+
+class StatusChoice(str, Enum):
+    available = "available"
+    gated = "gated"
+    removed = "removed"
+    superseded = "superseded"
+
+
+class UiLang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    import re
+
+    if not re.match(r"^\d{4}-\d{2}(-\d{2})?$", value):
+        raise typer.BadParameter("write YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+def _check_params(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from llmcat.quantity import QuantityError, parse_range
+
+    try:
+        parse_range(value)
+    except QuantityError as exc:
+        raise typer.BadParameter(f"{exc}; write e.g. 6B..13B, 7B.. or ..1B") from None
+    return value
+
+
+def complete_ids(incomplete: str) -> list[str]:
+    """Shell completion: entry ids of the default catalog."""
+    try:
+        from llmcat.store import catalog_dir, open_catalog
+
+        catalog = open_catalog(catalog_dir(None))
+    except Exception:  # completion must never break the shell
+        return []
+    return [i for i in catalog.records if i.startswith(incomplete)]
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", callback=_check_date, help="Answer for this date (YYYY-MM[-DD]) using license_history."),
+]
+PolicyOpt = Annotated[
+    Policy, typer.Option("--policy", help="strict: lineage counts; declared: the entry's own license only.")
+]
+LangUiOpt = Annotated[
+    UiLang | None, typer.Option("--lang-ui", help="Language of summaries and conditions (default: from the locale).")
+]
+LangOpt = Annotated[
+    list[str] | None, typer.Option("--lang", help="Language tag; repeatable; zh also matches zh-Hans and zh-Hant.")
+]
+CommercialOpt = Annotated[
+    bool, typer.Option("--commercial", help="Only entries whose effective verdict is yes or conditional.")
+]
+NoConditionsOpt = Annotated[bool, typer.Option("--no-conditions", help="Only entries whose effective verdict is yes.")]
+KindOpt = Annotated[list[Kind] | None, typer.Option("--kind", help="Entry kind; repeatable.")]
+LicenseOpt = Annotated[str | None, typer.Option("--license", help="License id, e.g. apache-2.0.")]
+OrgOpt = Annotated[str | None, typer.Option("--org", help="Organization (substring, case-insensitive).")]
+TagOpt = Annotated[str | None, typer.Option("--tag", help="Tag.")]
+FamilyOpt = Annotated[str | None, typer.Option("--family", help="Model family, e.g. pythia.")]
+ParamsOpt = Annotated[
+    str | None, typer.Option("--params", callback=_check_params, help="Parameter range, e.g. 6B..13B, 7B.., ..1B.")
+]
+StatusOpt = Annotated[StatusChoice | None, typer.Option("--status", help="Entry status.")]
+
+
+def build_query(
+    *,
+    text: str | None = None,
+    lang: list[str] | None = None,
+    commercial: bool = False,
+    no_conditions: bool = False,
+    kind: list[Kind] | None = None,
+    license_id: str | None = None,
+    org: str | None = None,
+    tag: str | None = None,
+    family: str | None = None,
+    params: str | None = None,
+    status: StatusChoice | None = None,
+    as_of: str | None = None,
+    policy: Policy = Policy.strict,
+    sort: str = "id",
+    limit: int | None = None,
+) -> Query:
+    from llmcat.quantity import parse_range
+    from llmcat.query import Query
+
+    return Query(
+        text=text,
+        langs=list(lang or []),
+        commercial=commercial,
+        no_conditions=no_conditions,
+        kinds=[k.value for k in kind or []],
+        license=license_id,
+        org=org,
+        tag=tag,
+        family=family,
+        params=parse_range(params) if params else (None, None),
+        status=status.value if status else None,
+        as_of=as_of,
+        policy="declared" if policy == Policy.declared else "strict",
+        sort=sort,
+        limit=limit,
+    )
+
+
+def open_for_query(catalog: Path | None, no_cache: bool) -> Catalog:
+    from llmcat.store import catalog_dir, open_catalog
+
+    return open_catalog(catalog_dir(catalog), use_cache=not no_cache)

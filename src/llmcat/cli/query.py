@@ -1,0 +1,206 @@
+"""`llmcat search`, `llmcat show` and `llmcat why`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Literal
+
+import typer
+
+from llmcat import render
+from llmcat.cli import app
+from llmcat.cli.common import (
+    AsOfOpt,
+    CatalogOpt,
+    CommercialOpt,
+    FamilyOpt,
+    JsonOpt,
+    KindOpt,
+    LangOpt,
+    LangUiOpt,
+    LicenseOpt,
+    NoCacheOpt,
+    NoConditionsOpt,
+    OrgOpt,
+    ParamsOpt,
+    Policy,
+    PolicyOpt,
+    StatusOpt,
+    TagOpt,
+    build_query,
+    complete_ids,
+    handles_errors,
+    open_for_query,
+)
+from llmcat.problems import LlmcatError
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    yaml = "yaml"
+
+
+class SortKey(str, Enum):
+    id = "id"
+    name = "name"
+    params = "params"
+    released = "released"
+
+
+FitsOpt = Annotated[
+    str | None, typer.Option("--fits", help="Only models that fit this much GPU memory, e.g. 24GB (see `llmcat fit`).")
+]
+ModeOpt = Annotated[str, typer.Option("--mode", help="With --fits: inference, lora, qlora, full-finetune.")]
+
+
+@app.command()
+@handles_errors
+def search(
+    text: Annotated[
+        str | None, typer.Argument(help="Words to find in ids, names, aliases, summaries (中文 too).")
+    ] = None,
+    lang: LangOpt = None,
+    commercial: CommercialOpt = False,
+    no_conditions: NoConditionsOpt = False,
+    kind: KindOpt = None,
+    license_id: LicenseOpt = None,
+    org: OrgOpt = None,
+    tag: TagOpt = None,
+    family: FamilyOpt = None,
+    params: ParamsOpt = None,
+    status: StatusOpt = None,
+    as_of: AsOfOpt = None,
+    policy: PolicyOpt = Policy.strict,
+    fits: FitsOpt = None,
+    mode: ModeOpt = "inference",
+    sort: Annotated[SortKey, typer.Option("--sort", help="Sort order.")] = SortKey.id,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many results.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    as_json: JsonOpt = False,
+    lang_ui: LangUiOpt = None,
+    catalog: CatalogOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Find entries by text and filters; --commercial follows the lineage."""
+    from llmcat import query
+    from llmcat.render_query import ui_language
+
+    cat = open_for_query(catalog, no_cache)
+    q = build_query(
+        text=text,
+        lang=lang,
+        commercial=commercial,
+        no_conditions=no_conditions,
+        kind=kind,
+        license_id=license_id,
+        org=org,
+        tag=tag,
+        family=family,
+        params=params,
+        status=status,
+        as_of=as_of,
+        policy=policy,
+        sort=sort.value,
+        limit=None if fits else limit,
+    )
+    hits = query.search(cat, q)
+    extra: list[tuple[str, str]] = []
+    if fits:
+        from llmcat.cli.fit import apply_fit
+
+        hits, extra = apply_fit(cat, hits, fits, mode)
+        hits = hits[:limit] if limit else hits
+    fmt = OutputFormat.json if as_json else output_format
+    if not hits:
+        render.note("no entries match")
+        if fmt == OutputFormat.json:
+            render.write("[]")
+        return
+    _print_hits(hits, fmt, ui_language(lang_ui.value if lang_ui else None), extra)
+
+
+def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str, str]]) -> None:  # type: ignore[type-arg]
+    from llmcat import render_query
+
+    if fmt == OutputFormat.json:
+        render_query.search_json(hits)
+    elif fmt == OutputFormat.csv:
+        render_query.search_csv(hits)
+    elif fmt == OutputFormat.markdown:
+        render_query.search_markdown(hits)
+    elif fmt == OutputFormat.yaml:
+        from llmcat.yamlio import dump
+
+        render.write(dump([h.to_json() for h in hits]))
+    else:
+        render_query.search_table(hits, lang, extra)
+
+
+IdArg = Annotated[str, typer.Argument(help="An id, alias (悟道·天鹰) or family (pythia).", autocompletion=complete_ids)]
+
+
+@app.command()
+@handles_errors
+def show(
+    name: IdArg,
+    as_json: JsonOpt = False,
+    as_of: AsOfOpt = None,
+    policy: PolicyOpt = Policy.strict,
+    lang_ui: LangUiOpt = None,
+    catalog: CatalogOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Every fact of an entry: summary, licenses and history, verdict, lineage, hardware, sources."""
+    from llmcat import query, render_query
+    from llmcat.hardware import hardware_rows
+    from llmcat.lineage import VerdictCache
+
+    cat = open_for_query(catalog, no_cache)
+    ids = query.resolve(cat, name)
+    verdicts = VerdictCache(cat)
+    pol: Literal["strict", "declared"] = "declared" if policy == Policy.declared else "strict"
+    lang = render_query.ui_language(lang_ui.value if lang_ui else None)
+    if len(ids) > 1:
+        hits = [query.Hit(cat.records[i], verdicts.get(i, as_of, pol)) for i in ids]
+        if as_json:
+            render_query.search_json(hits)
+        else:
+            render_query.show_family(name, hits, lang)
+        return
+    record = cat.records[ids[0]]
+    verdict = verdicts.get(ids[0], as_of, pol)
+    rows = hardware_rows(record)
+    if as_json:
+        render_query.show_json(record, verdict, {"memory": rows} if rows else None)
+    else:
+        render_query.show_entry(cat, record, verdict, lang, rows)
+
+
+@app.command()
+@handles_errors
+def why(
+    name: IdArg,
+    as_json: JsonOpt = False,
+    as_of: AsOfOpt = None,
+    policy: PolicyOpt = Policy.strict,
+    lang_ui: LangUiOpt = None,
+    catalog: CatalogOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Why an entry may or may not be used commercially: its lineage as a tree."""
+    from llmcat import lineage, query, render_query
+
+    cat = open_for_query(catalog, no_cache)
+    ids = query.resolve(cat, name)
+    if len(ids) > 1:
+        raise LlmcatError(f"'{name}' names {len(ids)} entries ({', '.join(ids[:6])}...); pick one id")
+    pol: lineage.Policy = "declared" if policy == Policy.declared else "strict"
+    if as_json:
+        render.write(render.dump_json(lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))))
+        return
+    render_query.why_tree(
+        lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcat.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "catalog"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("LLMCAT_CATALOG", raising=False)
+    monkeypatch.setenv("LLMCAT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES", "HF_TOKEN", "HF_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Run the CLI in-process with a fixed terminal; stdout and stderr kept apart."""
+
+    def _run(*args: str, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        result = runner.invoke(app, list(args), env={"COLUMNS": "160", "NO_COLOR": "1", **(env or {})})
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return _run
+
+
+@pytest.fixture
+def mini_catalog(tmp_path: Path) -> Callable[[str | None], Path]:
+    """A copy of tests/golden/base, with a golden case's files laid over it."""
+
+    def _make(case: str | None = None) -> Path:
+        root = tmp_path / "catalog"
+        if root.exists():
+            shutil.rmtree(root)
+        shutil.copytree(GOLDEN / "base", root)
+        if case:
+            shutil.copytree(
+                GOLDEN / "cases" / case, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt")
+            )
+        return root
+
+    return _make
+
+
+def update_golden() -> bool:
+    return os.environ.get("LLMCAT_UPDATE_GOLDEN") == "1"
