@@ -70,7 +70,13 @@ class Catalog:
         named = self._names.get(key)
         if named:
             return list(named)
-        return sorted(self._families.get(key, []), key=lambda i: (self.records[i].get("params") or 0, i))
+        members = self._families.get(key) or self._by_prefix(key)
+        return sorted(members, key=lambda i: (self.records[i].get("params") or 0, i))
+
+    def _by_prefix(self, key: str) -> list[str]:
+        """A project name such as 'Chinese-LLaMA' names the ids that start with it."""
+        prefix = key.replace(" ", "-") + "-"
+        return [i for i in self.records if i.startswith(prefix) and self.records[i]["kind"] != "license"]
 
     def family_members(self, family: str) -> list[str]:
         return list(self._families.get(fold(family), []))
