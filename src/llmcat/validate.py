@@ -8,7 +8,6 @@ only when a cross-entry rule has something to say about it.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
+from llmcat.index import catalog_files
 from llmcat.models import FOLDER_BY_KIND, KIND_BY_FOLDER, LICENSE_KEYS_BY_KIND, MODEL_BY_KIND
 from llmcat.problems import Problem, Report, Severity
 from llmcat.yamlio import Document, load_file
@@ -40,12 +40,7 @@ class _Pending:
 
 
 def discover(root: Path) -> list[Path]:
-    """Every YAML file below ``root``, skipping hidden folders, in a stable order."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, name) for name in sorted(files) if name.endswith((".yaml", ".yml")))
-    return found
+    return catalog_files(root)
 
 
 def display_path(path: Path, root: Path) -> str:
