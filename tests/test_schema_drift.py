@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmcat.schema import schema_files
+from llmcat.schema import schema_files, with_schema_table
 from tests.conftest import ROOT
 
 
@@ -10,3 +10,8 @@ def test_committed_json_schemas_match_the_models() -> None:
     for name, text in schema_files().items():
         committed = (ROOT / "schema" / name).read_text(encoding="utf-8")
         assert committed == text, f"schema/{name} is stale: run python scripts/gen_schema.py"
+
+
+def test_readme_schema_table_matches_the_models() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert with_schema_table(readme) == readme, "README schema table is stale: run python scripts/gen_schema.py"
