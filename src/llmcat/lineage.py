@@ -138,7 +138,9 @@ def _merge(into: list[dict[str, str]], items: list[dict[str, str]]) -> None:
 
 def explain(catalog: Catalog, entry_id: str, as_of: str | None = None, policy: Policy = "strict") -> Node:
     """The lineage tree of an entry with statuses worked out at every node."""
-    return _explain(catalog, entry_id, "entry", as_of, policy, (), {})
+    root = _explain(catalog, entry_id, "entry", as_of, policy, (), {})
+    _mark_decisive(root)
+    return root
 
 
 def _explain(
@@ -179,10 +181,10 @@ def _explain(
             _absorb(node, child)
         if node.override_reason:
             node.effective = declared
+            node.conditions = [c for c in node.conditions if c.get("status") != "no"]
             node.reasons = [r for r in node.reasons if r.path == path] + [
                 Reason(path, "override_reason", None, f"kept at {declared}: {node.override_reason}")
             ]
-    _mark_decisive(node)
     return node
 
 
@@ -242,12 +244,13 @@ def _absorb(node: Node, child: Node) -> None:
 
 
 def _mark_decisive(node: Node) -> None:
+    """Top-down: follow the children that pass this node's status on; where none does, it is the node."""
     if node.effective == "yes":
         return
-    for child in node.children:
-        if child.propagates and child.effective == node.effective:
-            child.decisive = True
-    if not any(c.decisive for c in node.children) and node.declared == node.effective:
+    deciders = [c for c in node.children if c.propagates and c.effective == node.effective]
+    for child in deciders:
+        _mark_decisive(child)
+    if not deciders:
         node.decisive = True
 
 
