@@ -14,22 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from llmcat import __version__
 from llmcat.catalog import Catalog
+from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.problems import LlmcatError
 
 FORMAT = 1
-
-
-def cache_dir() -> Path:
-    if os.environ.get("LLMCAT_CACHE_DIR"):
-        return Path(os.environ["LLMCAT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "llmcat"
 
 
 def catalog_files(root: Path) -> list[Path]:
@@ -67,14 +60,7 @@ def _read(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def _write(path: Path, payload: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-    except OSError:
-        return  # a cache that cannot be written only costs speed
+    write_atomic(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
 
 def build(root: Path) -> Catalog:

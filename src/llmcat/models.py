@@ -332,6 +332,10 @@ class LicenseEntry(Strict):
     based_on: EntryId | None = Field(
         None, description="Id of the standard license this one adds terms to (e.g. AGPL-3.0 plus an authorisation)."
     )
+    hub_ids: list[Text] = Field(
+        default_factory=list,
+        description="License tags the Hugging Face Hub uses for it (e.g. bigscience-bloom-rail-1.0).",
+    )
     applies_to_outputs_of: list[Text] = Field(
         default_factory=list, description="Models whose generated text these terms govern (e.g. text-davinci-003)."
     )

@@ -29,7 +29,7 @@ def _root(
     """A verified catalog of open LLMs, datasets and training toolkits."""
 
 
-from llmcat.cli import check, fit, query  # noqa: E402,F401  (registers commands)
+from llmcat.cli import check, fit, net, query  # noqa: E402,F401  (registers commands)
 
 
 def main() -> None:

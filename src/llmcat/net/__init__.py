@@ -1,0 +1,1 @@
+"""Network checks (links, Hub audit). The only package that imports httpx."""

@@ -1,0 +1,89 @@
+"""`llmcat links`: every URL the chosen entries cite, checked once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmcat.catalog import Catalog, Record
+from llmcat.net.cache import ResultCache
+from llmcat.net.client import FAILURES, STATES, Checker, Options, Outcome
+
+HF_BASE = "https://huggingface.co"
+
+
+def urls_of(record: Record) -> list[str]:
+    """The URLs an entry cites: links (Hugging Face ids as pages), sources, history, hardware."""
+    found: list[str] = []
+    for key, value in record.get("links", {}).items():
+        found.append(
+            f"{HF_BASE}/{value}"
+            if key == "huggingface" and record["kind"] == "model"
+            else f"{HF_BASE}/datasets/{value}"
+            if key == "huggingface"
+            else value
+        )
+    if record.get("url"):
+        found.append(record["url"])
+    found.extend(source["url"] for source in record.get("sources", []))
+    found.extend(change["source"] for change in record.get("license_history", []))
+    found.extend(figure["source"] for figure in record.get("hardware", []))
+    return found
+
+
+def collect(catalog: Catalog, ids: Iterable[str]) -> dict[str, list[str]]:
+    """URL -> ids of the entries that cite it, in a stable order."""
+    cited: dict[str, list[str]] = {}
+    for entry_id in ids:
+        for url in urls_of(catalog.records[entry_id]):
+            owners = cited.setdefault(url, [])
+            if entry_id not in owners:
+                owners.append(entry_id)
+    return cited
+
+
+@dataclass
+class LinkReport:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    cached: int = 0
+
+    def summary(self) -> dict[str, int]:
+        counts = {state: 0 for state in STATES}
+        for result in self.results:
+            counts[result["state"]] += 1
+        return {**counts, "checked": len(self.results), "cached": self.cached}
+
+    @property
+    def failed(self) -> bool:
+        return any(r["state"] in FAILURES for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"results": self.results, "summary": self.summary()}
+
+
+def check_links(
+    cited: dict[str, list[str]],
+    options: Options,
+    cache: ResultCache,
+    progress: Callable[[Outcome], None] | None = None,
+) -> LinkReport:
+    report = LinkReport()
+    fresh: dict[str, dict[str, Any]] = {}
+    to_check = []
+    for url in cited:
+        hit = cache.get(url)
+        if hit is None:
+            to_check.append(url)
+        else:
+            fresh[url] = {**hit, "cached": True}
+    report.cached = len(fresh)
+    outcomes = asyncio.run(Checker(options).run(to_check, progress=progress)) if to_check else []
+    for outcome in outcomes:
+        result = outcome.to_json()
+        cache.put(outcome.url, result)
+        fresh[outcome.url] = {**result, "cached": False}
+    cache.save()
+    report.results = [{**fresh[url], "entries": owners} for url, owners in cited.items()]
+    return report

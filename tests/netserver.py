@@ -1,0 +1,169 @@
+"""A real HTTP server on 127.0.0.1 for the network tests and the links benchmark.
+
+Routes: /ok, redirect chains (/r301 -> /ok, /r302 -> /r308 -> /ok), /loop-a <-> /loop-b, /missing
+(404), /no-head (405 on HEAD, 200 on GET), /rate-limited (429 with Retry-After once, then 200),
+/flaky (500 once, then 200), /always-500, /slow (answers after SLOW seconds), /reset (closes the
+connection without answering), /hang (never answers), /latency/<n> (200 after LATENCY seconds),
+and a fake Hub API under /api/models/... and /api/datasets/...
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+# Shapes recorded from the Hub API (fields trimmed to what llmcat reads).
+HUB: dict[str, dict[str, Any]] = {
+    "/api/models/org/good-model": {
+        "id": "org/good-model",
+        "gated": False,
+        "disabled": False,
+        "private": False,
+        "tags": ["transformers", "pytorch", "en", "zh", "license:apache-2.0"],
+        "cardData": {"license": "apache-2.0", "language": ["en", "zh"]},
+    },
+    "/api/models/org/drifted-model": {
+        "id": "org/drifted-model",
+        "gated": "manual",
+        "disabled": False,
+        "private": False,
+        "tags": ["transformers", "en", "fr", "license:cc-by-nc-4.0", "base_model:org/other-base"],
+        "cardData": {"license": "cc-by-nc-4.0", "language": ["en", "fr"], "base_model": "org/other-base"},
+    },
+    "/api/datasets/org/good-data": {
+        "id": "org/good-data",
+        "gated": False,
+        "disabled": False,
+        "private": False,
+        "tags": ["language:en", "license:apache-2.0"],
+        "cardData": {"license": "apache-2.0", "language": ["en"]},
+    },
+}
+
+
+class State:
+    def __init__(self) -> None:
+        self.hits: Counter[str] = Counter()
+        self.auth: dict[str, str | None] = {}
+        self.slow = 2.0
+        self.latency = 0.1
+        self.lock = threading.Lock()
+
+    def count(self, path: str) -> int:
+        with self.lock:
+            self.hits[path] += 1
+            return self.hits[path]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_HEAD(self) -> None:
+        self._route(head=True)
+
+    def do_GET(self) -> None:
+        self._route(head=False)
+
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, head: bool = False) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _redirect(self, status: int, target: str, head: bool) -> None:
+        self._send(status, headers={"Location": target}, head=head)
+
+    def _route(self, head: bool) -> None:
+        state = self.server.state
+        path = self.path.split("?", 1)[0]
+        n = state.count(path)
+        state.auth[path] = self.headers.get("Authorization")
+        simple = {"/ok": 200, "/missing": 404, "/always-500": 500}
+        if path in simple:
+            return self._send(simple[path], b"hello", head=head)
+        redirects = {
+            "/r301": (301, "/ok"),
+            "/r302": (302, "/r308"),
+            "/r308": (308, "/ok"),
+            "/loop-a": (302, "/loop-b"),
+            "/loop-b": (302, "/loop-a"),
+        }
+        if path in redirects:
+            return self._redirect(*redirects[path], head=head)
+        if path == "/to-private":
+            return self._redirect(302, "http://10.255.255.1/", head=head)
+        if path == "/no-head":
+            return self._send(405 if head else 200, b"" if head else b"body", head=head)
+        if path == "/rate-limited":
+            return self._send(429, headers={"Retry-After": "1"}, head=head) if n == 1 else self._send(200, head=head)
+        if path == "/flaky":
+            return self._send(500, head=head) if n == 1 else self._send(200, head=head)
+        if path == "/slow":
+            time.sleep(state.slow)
+            return self._send(200, head=head)
+        if path.startswith("/latency/"):
+            time.sleep(state.latency)
+            return self._send(200, head=head)
+        if path == "/hang":
+            time.sleep(30)
+            return None
+        if path == "/reset":
+            # Linger 0 turns close into a TCP reset; every file object on the socket must go first.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.rfile.close()
+            self.wfile.close()
+            self.connection.close()
+            return None
+        if path in HUB:
+            return self._send(200, json.dumps(HUB[path]).encode(), {"Content-Type": "application/json"}, head)
+        return self._send(404, b'{"error": "Repository not found"}', {"Content-Type": "application/json"}, head)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    state: State
+
+
+@contextmanager
+def serve() -> Iterator[tuple[str, State]]:
+    server = _Server(("127.0.0.1", 0), Handler)
+    server.state = State()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> None:
+    """Serve in a process of its own (for the benchmark): print the base URL, run until stdin closes."""
+    import sys
+
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.1
+    with serve() as (base, state):
+        state.latency = latency
+        print(base, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
