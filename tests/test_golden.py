@@ -5,6 +5,7 @@ Regenerate with `LLMCAT_UPDATE_GOLDEN=1 pytest tests/test_golden.py` and read th
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,3 +50,17 @@ def test_base_catalog_is_clean(run: Callable[..., object], mini_catalog: Callabl
     result = run("validate", "--catalog", str(mini_catalog(None)))
     assert result.exit_code == 0, result  # type: ignore[attr-defined]
     assert result.stdout == ""  # type: ignore[attr-defined]
+
+
+def test_parallel_validation_reports_exactly_what_serial_does(mini_catalog: Callable[[str | None], Path]) -> None:
+    from llmcat.validate import validate_catalog
+
+    root = mini_catalog("dangling-reference")
+    for case in ("bad-id", "duplicate-key", "inherited-restriction", "unknown-field"):
+        shutil.copytree(
+            GOLDEN / "cases" / case, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt")
+        )
+    serial, serial_catalog = validate_catalog(root, jobs=1)
+    parallel, parallel_catalog = validate_catalog(root, jobs=2)
+    assert parallel.problems == serial.problems and parallel.checked == serial.checked
+    assert parallel_catalog.records == serial_catalog.records

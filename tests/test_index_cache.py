@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from llmcat import index
+from llmcat import index, query
+from llmcat.fsutil import cache_dir
 from llmcat.problems import LlmcatError
+from tests.conftest import CATALOG, ROOT, Result
 
 
-def _cache_files() -> list[Path]:
-    return sorted(index.cache_dir().glob("index-*.json"))
+def _cache_files(suffix: str = ".meta.json") -> list[Path]:
+    return sorted(cache_dir().glob(f"index-*{suffix}"))
 
 
 def test_second_load_reads_the_cache(
@@ -27,7 +32,9 @@ def test_second_load_reads_the_cache(
         raise AssertionError("rebuilt although nothing changed")
 
     monkeypatch.setattr(index, "build", no_build)
-    assert index.load(root).records == first.records
+    warm = index.load(root)
+    assert warm.columns is not None
+    assert dict(warm.records.items()) == dict(first.records.items())
 
 
 def test_an_edit_invalidates_the_cache(mini_catalog: Callable[[str | None], Path]) -> None:
@@ -37,14 +44,17 @@ def test_an_edit_invalidates_the_cache(mini_catalog: Callable[[str | None], Path
     path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B v2"), encoding="utf-8")
     os.utime(path, ns=(1, 1))
     assert index.load(root).records["base-7b"]["name"] == "Base-7B v2"
+    assert len(_cache_files()) == 1  # the stale index was removed
 
 
-def test_a_corrupt_cache_is_rebuilt(mini_catalog: Callable[[str | None], Path]) -> None:
+@pytest.mark.parametrize("damaged", [".meta.json", ".data", ".records"])
+def test_a_damaged_cache_is_rebuilt(damaged: str, mini_catalog: Callable[[str | None], Path]) -> None:
     root = mini_catalog(None)
     index.load(root)
-    _cache_files()[0].write_text('{"format": 1, "key": "trunc', encoding="utf-8")
-    assert "base-7b" in index.load(root).records
-    assert "base-7b" in _cache_files()[0].read_text(encoding="utf-8")
+    target = _cache_files(damaged)[0]
+    target.write_bytes(target.read_bytes()[: len(target.read_bytes()) // 2])
+    assert index.load(root).records["base-7b"]["name"] == "Base-7B"
+    assert json.loads(_cache_files()[0].read_text(encoding="utf-8"))["format"] == index.FORMAT
 
 
 def test_an_invalid_catalog_is_never_cached(mini_catalog: Callable[[str | None], Path]) -> None:
@@ -56,3 +66,66 @@ def test_an_invalid_catalog_is_never_cached(mini_catalog: Callable[[str | None],
 def test_no_cache_bypasses_it(mini_catalog: Callable[[str | None], Path]) -> None:
     index.load(mini_catalog(None), use_cache=False)
     assert _cache_files() == []
+
+
+QUERIES = [
+    query.Query(),
+    query.Query(langs=["zh"], commercial=True),
+    query.Query(text="骆驼"),
+    query.Query(kinds=["dataset"], no_conditions=True, sort="name"),
+    query.Query(family="pythia", params=(1_000_000_000, 7_000_000_000), sort="params"),
+    query.Query(license="apache-2.0", tag="chat", sort="released", limit=5),
+    query.Query(org="eleuther", status="available"),
+]
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=range(len(QUERIES)))
+def test_index_columns_answer_exactly_as_the_records_do(q: query.Query) -> None:
+    cold = index.load(CATALOG, use_cache=False)
+    index.load(CATALOG)  # writes the index
+    warm = index.load(CATALOG)
+    assert warm.columns is not None and cold.columns is None
+    assert [h.to_json() for h in query.search(warm, q)] == [h.to_json() for h in query.search(cold, q)]
+
+
+def test_warm_queries_import_neither_yaml_nor_the_schema(tmp_path: Path) -> None:
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path / "cache")}
+    script = (
+        "import sys; from llmcat.cli import main\n"
+        "sys.argv = ['llmcat', 'search', '--lang', 'zh', '--commercial', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in ('yaml', 'llmcat.models', 'llmcat.validate', 'httpx') if m in sys.modules]\n"
+        "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
+    )
+    for run in ("cold", "warm"):
+        done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        loaded = done.stderr.rsplit("LOADED=", 1)[1]
+        if run == "warm":
+            assert loaded == "", loaded
+
+
+def _break_blob_digests() -> None:
+    meta_path = _cache_files()[0]
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["blobs"] = {name: "0" * 40 for name in meta["blobs"]}
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _scramble_records() -> None:
+    target = _cache_files(".records")[0]
+    target.write_bytes(b"x" * len(target.read_bytes()))  # same size: only parsing can tell
+
+
+@pytest.mark.parametrize("damage", [_break_blob_digests, _scramble_records])
+def test_damage_found_while_reading_is_an_error_and_removes_the_index(
+    damage: Callable[[], None], run: Callable[..., Result], mini_catalog: Callable[[str | None], Path]
+) -> None:
+    root = mini_catalog(None)
+    index.load(root)
+    damage()
+    result = run("show", "base-7b", "--catalog", str(root))
+    assert result.exit_code == 1 and "index cache was damaged" in result.stderr, result
+    assert "Traceback" not in result.stderr
+    assert _cache_files() == [] and _cache_files(".data") == [] and _cache_files(".records") == []
+    assert run("show", "base-7b", "--catalog", str(root)).exit_code == 0

@@ -11,7 +11,7 @@ inheritance for one entry. This is a flag for review, not legal advice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from llmcat.catalog import Catalog, Record
@@ -85,6 +85,21 @@ class Verdict:
     def commercial(self) -> bool:
         return self.effective in ("yes", "conditional")
 
+    @classmethod
+    def from_json(cls, entry: str, data: dict[str, Any]) -> Verdict:
+        return cls(
+            entry=entry,
+            declared=data["declared"],
+            effective=data["effective"],
+            policy=data["policy"],
+            as_of=data["as_of"],
+            conditions=data["conditions"],
+            obligations=data["obligations"],
+            reasons=[Reason(tuple(r["path"]), r["what"], r["license"], r["status"]) for r in data["reasons"]],
+            caveats=data["caveats"],
+            override_reason=data["override_reason"],
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "declared": self.declared,
@@ -136,92 +151,95 @@ def _merge(into: list[dict[str, str]], items: list[dict[str, str]]) -> None:
             known.add(item["en"])
 
 
+Memo = dict[str, Node]
+
+
 def explain(catalog: Catalog, entry_id: str, as_of: str | None = None, policy: Policy = "strict") -> Node:
-    """The lineage tree of an entry with statuses worked out at every node."""
-    root = _explain(catalog, entry_id, "entry", as_of, policy, (), {})
+    """The lineage tree of an entry with statuses worked out at every node, deciders marked."""
+    root = _node(catalog, entry_id, "entry", as_of, policy, set(), {})
     _mark_decisive(root)
     return root
 
 
-def _explain(
-    catalog: Catalog,
-    entry_id: str,
-    role: str,
-    as_of: str | None,
-    policy: Policy,
-    trail: tuple[str, ...],
-    memo: dict[str, Node],
+def _node(
+    catalog: Catalog, entry_id: str, role: str, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo
+) -> Node:
+    """The node of an entry as seen along one edge (its role); the entry itself is worked out once.
+
+    Reasons carry paths relative to the node; a parent prefixes its own id when it takes them.
+    """
+    core = memo.get(entry_id)
+    if core is None:
+        if entry_id in visiting:
+            return _missing(entry_id, role, "lineage loops back")
+        visiting.add(entry_id)
+        core = _compute(catalog, entry_id, as_of, policy, visiting, memo)
+        visiting.discard(entry_id)
+        memo[entry_id] = core
+    return replace(core, role=role)
+
+
+def _missing(entry_id: str, role: str, why: str) -> Node:
+    return Node(
+        entry_id, role, "missing", None, "unknown", "unknown", reasons=[Reason((entry_id,), why, None, "unknown")]
+    )
+
+
+def _compute(
+    catalog: Catalog, entry_id: str, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo
 ) -> Node:
     record = catalog.get(entry_id)
-    path = (*trail, entry_id)
-    if record is None or entry_id in trail:
-        return Node(
-            entry_id,
-            role,
-            "missing",
-            None,
-            "unknown",
-            "unknown",
-            reasons=[
-                Reason(path, "entry is not in the catalog" if record is None else "lineage loops back", None, "unknown")
-            ],
-        )
+    if record is None:
+        return _missing(entry_id, "entry", "entry is not in the catalog")
     lic = license_id(record, as_of)
     lic_record = catalog.get(lic) if lic else None
     declared = license_status(catalog, lic)
     what = f"{LICENSE_KEY.get(record['kind'], 'code')} license"
-    node = Node(entry_id, role, record["kind"], lic, declared, declared, override_reason=record.get("override_reason"))
-    node.reasons.append(Reason(path, what, lic, declared))
+    own = Reason((entry_id,), what, lic, declared)
+    node = Node(
+        entry_id, "entry", record["kind"], lic, declared, declared, override_reason=record.get("override_reason")
+    )
+    node.reasons.append(own)
     if lic_record:
         node.conditions = _tagged(lic_record.get("conditions", []), lic_record)
         node.obligations = _tagged(lic_record.get("obligations", []), lic_record)
     if policy == "strict":
-        for child in _upstream(catalog, record, as_of, policy, path, memo):
+        for child in _upstream(catalog, record, as_of, policy, visiting, memo):
             node.children.append(child)
             _absorb(node, child)
         if node.override_reason:
             node.effective = declared
             node.conditions = [c for c in node.conditions if c.get("status") != "no"]
-            node.reasons = [r for r in node.reasons if r.path == path] + [
-                Reason(path, "override_reason", None, f"kept at {declared}: {node.override_reason}")
+            node.reasons = [
+                own,
+                Reason((entry_id,), "override_reason", None, f"kept at {declared}: {node.override_reason}"),
             ]
     return node
 
 
 def _upstream(
-    catalog: Catalog, record: Record, as_of: str | None, policy: Policy, path: tuple[str, ...], memo: dict[str, Node]
+    catalog: Catalog, record: Record, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo
 ) -> list[Node]:
-    children: list[Node] = []
-    if record.get("base_model"):
-        children.append(_explain(catalog, record["base_model"], "base model", as_of, policy, path, memo))
-    for dataset in record.get("trained_on", []):
-        children.append(_explain(catalog, dataset, "trained on", as_of, policy, path, memo))
-    for dataset in record.get("derived_from", []):
-        children.append(_explain(catalog, dataset, "derived from", as_of, policy, path, memo))
-    for generator in record.get("generated_by", []):
-        children.append(_generator_node(catalog, generator, path))
+    edges = [("base model", record["base_model"])] if record.get("base_model") else []
+    edges += [("trained on", d) for d in record.get("trained_on", [])]
+    edges += [("derived from", d) for d in record.get("derived_from", [])]
+    children = [_node(catalog, target, role, as_of, policy, visiting, memo) for role, target in edges]
+    children += [_generator_node(catalog, generator) for generator in record.get("generated_by", [])]
     for child in children:
         # Weights derive from weights; from data only explicit terms pass on.
         child.propagates = child.role == "base model" or child.effective in ("no", "conditional")
     return children
 
 
-def _generator_node(catalog: Catalog, generator: str, path: tuple[str, ...]) -> Node:
-    terms = next(
-        (
-            lic
-            for lic in catalog.licenses()
-            if generator.casefold() in {g.casefold() for g in lic.get("applies_to_outputs_of", [])}
-        ),
-        None,
-    )
+def _generator_node(catalog: Catalog, generator: str) -> Node:
+    terms = catalog.output_terms(generator)
     if terms is None:
         node = Node(generator, "generated by", "generator", None, "unknown", "unknown")
-        node.caveats.append(f"{' -> '.join(path)}: generated by {generator}, whose terms the catalog does not record")
+        node.caveats.append(f"generated by {generator}, whose terms the catalog does not record")
         return node
     status = str(terms["commercial"])
     node = Node(generator, "generated by", "generator", terms["id"], status, status)
-    node.reasons.append(Reason((*path, generator), "output terms", terms["id"], status))
+    node.reasons.append(Reason((generator,), "output terms", terms["id"], status))
     node.conditions = _tagged(terms.get("conditions", []), terms)
     return node
 
@@ -237,7 +255,10 @@ def _absorb(node: Node, child: Node) -> None:
         return
     if RANK[child.effective] < RANK[node.effective]:
         node.effective = child.effective
-    node.reasons.extend(r for r in child.reasons if r not in node.reasons)
+    for reason in child.reasons:
+        prefixed = Reason((node.id, *reason.path), reason.what, reason.license, reason.status)
+        if prefixed not in node.reasons:
+            node.reasons.append(prefixed)
     _merge(node.conditions, child.conditions)
     if child.role == "base model":
         _merge(node.obligations, child.obligations)
@@ -254,8 +275,10 @@ def _mark_decisive(node: Node) -> None:
         node.decisive = True
 
 
-def verdict(catalog: Catalog, entry_id: str, as_of: str | None = None, policy: Policy = "strict") -> Verdict:
-    node = explain(catalog, entry_id, as_of, policy)
+def verdict(
+    catalog: Catalog, entry_id: str, as_of: str | None = None, policy: Policy = "strict", memo: Memo | None = None
+) -> Verdict:
+    node = _node(catalog, entry_id, "entry", as_of, policy, set(), {} if memo is None else memo)
     decisive = [r for r in node.reasons if r.status == node.effective] or node.reasons
     record = catalog.get(entry_id) or {}
     caveats = list(node.caveats)
@@ -296,13 +319,18 @@ class VerdictCache:
     def __init__(self, catalog: Catalog, precomputed: dict[str, Verdict] | None = None) -> None:
         self.catalog = catalog
         self._done: dict[tuple[str, str | None, str], Verdict] = {}
+        self._memos: dict[tuple[str | None, str], Memo] = {}
         for entry_id, known in (precomputed or {}).items():
             self._done[(entry_id, None, "strict")] = known
 
     def get(self, entry_id: str, as_of: str | None = None, policy: Policy = "strict") -> Verdict:
         key = (entry_id, as_of, policy)
+        known = self.catalog.verdicts
+        if key not in self._done and known is not None and as_of is None and policy == "strict" and entry_id in known:
+            self._done[key] = Verdict.from_json(entry_id, known[entry_id])
         if key not in self._done:
-            self._done[key] = verdict(self.catalog, entry_id, as_of, policy)
+            memo = self._memos.setdefault((as_of, policy), {})
+            self._done[key] = verdict(self.catalog, entry_id, as_of, policy, memo)
         return self._done[key]
 
 

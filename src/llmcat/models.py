@@ -22,6 +22,7 @@ _DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 # BCP-47 subset: language, optional script, optional region ("en", "zh-Hant", "pt-BR", "mul").
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?$")
 _HF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SPACE_RE = re.compile(r"\s")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _PLACEHOLDERS = {"unknown", "n/a", "na", "none", "null", "tbd", "todo", "?", "-"}
 
@@ -73,7 +74,7 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise PydanticCustomError("bad-url", "'{value}' must be an http(s) URL", {"value": value})
-    if not parts.hostname or any(ch.isspace() for ch in value) or parts.username or parts.password:
+    if not parts.hostname or _SPACE_RE.search(value) or parts.username or parts.password:
         raise PydanticCustomError(
             "bad-url", "'{value}' is not a usable URL (host missing, spaces or credentials)", {"value": value}
         )

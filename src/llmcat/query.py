@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,107 @@ def haystack(record: Record) -> str:
     return fold("\n".join(parts))
 
 
+# The index cache keeps, per entry, what filtering and sorting need, stored by column.
+ROW_FIELDS = (
+    "id",
+    "kind",
+    "name",
+    "params",
+    "languages",
+    "licenses",
+    "organization",
+    "tags",
+    "family",
+    "status",
+    "released",
+    "haystack",
+    "effective",
+)
+
+
+def row_of(record: Record, effective: str) -> list[Any]:
+    return [
+        record["id"],
+        record["kind"],
+        record.get("name", ""),
+        record.get("params"),
+        record.get("languages", []),
+        [v for v in record.get("license", {}).values() if isinstance(v, str)],
+        fold(record.get("organization", "")),
+        [fold(t) for t in record.get("tags", [])],
+        fold(record.get("family") or ""),
+        record.get("status", "available"),
+        record.get("released"),
+        haystack(record),
+        effective,
+    ]
+
+
+def _column_filters(q: Query) -> list[tuple[str, Callable[[Any], bool]]]:
+    """The same filters as _predicates, each on one index column."""
+    tests: list[tuple[str, Callable[[Any], bool]]] = []
+    if q.kinds:
+        kinds = set(q.kinds)
+        tests.append(("kind", lambda v: v in kinds))
+    for lang in q.langs:
+        tests.append(("languages", lambda v, lang=lang: matches_language(v, lang)))  # type: ignore[misc]
+    if q.text:
+        needle = fold(q.text.strip())
+        tests.append(("haystack", lambda v: needle in v))
+    if q.license:
+        wanted = q.license
+        tests.append(("licenses", lambda v: wanted in v))
+    if q.org:
+        org = fold(q.org)
+        tests.append(("organization", lambda v: org in v))
+    if q.tag:
+        tag = fold(q.tag)
+        tests.append(("tags", lambda v: tag in v))
+    if q.family:
+        family = fold(q.family)
+        tests.append(("family", lambda v: v == family))
+    low, high = q.params
+    if low is not None or high is not None:
+        tests.append(("params", lambda v: v is not None and (low is None or v >= low) and (high is None or v <= high)))
+    if q.status:
+        status = q.status
+        tests.append(("status", lambda v: v == status))
+    if q.commercial:
+        tests.append(("effective", lambda v: v in ("yes", "conditional")))
+    if q.no_conditions:
+        tests.append(("effective", lambda v: v == "yes"))
+    return tests
+
+
+def _search_columns(
+    catalog: Catalog, columns: Mapping[str, list[Any]], q: Query, cache: lineage.VerdictCache
+) -> list[Hit]:
+    kept = [i for i, kind in enumerate(columns["kind"]) if kind != "license"]
+    for name, test in _column_filters(q):
+        values = columns[name]
+        kept = [i for i in kept if test(values[i])]
+    ids = columns["id"]
+    kept.sort(key=_column_sort_key(q.sort, columns))
+    if q.limit:
+        kept = kept[: q.limit]
+    return [Hit(catalog.records[ids[i]], cache.get(ids[i])) for i in kept]
+
+
+def _column_sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[int], Any]:
+    ids = columns["id"]
+    if name == "params":
+        params = columns["params"]
+        return lambda i: (params[i] is None, params[i] or 0, ids[i])
+    if name == "released":
+        released = columns["released"]
+        return lambda i: (released[i] is None, released[i] or "", ids[i])
+    if name == "name":
+        names = columns["name"]
+        return lambda i: (fold(names[i]), ids[i])
+    kinds = columns["kind"]
+    return lambda i: (kinds[i], ids[i])
+
+
 def _predicates(q: Query) -> list[Callable[[Record], bool]]:
     preds: list[Callable[[Record], bool]] = []
     if q.kinds:
@@ -111,8 +212,10 @@ def _predicates(q: Query) -> list[Callable[[Record], bool]]:
 
 def search(catalog: Catalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
     """Entries that pass every filter, with their verdicts, sorted and limited."""
-    preds = _predicates(q)
     cache = verdicts or lineage.VerdictCache(catalog)
+    if catalog.columns is not None and q.as_of is None and q.policy == "strict":
+        return _search_columns(catalog, catalog.columns, q, cache)
+    preds = _predicates(q)
     hits: list[Hit] = []
     for record in catalog.entries():
         if not all(p(record) for p in preds):

@@ -8,10 +8,14 @@ only when a cross-entry rule has something to say about it.
 from __future__ import annotations
 
 import difflib
+import functools
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -98,17 +102,18 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
         entry = model.model_validate(data)
     except ValidationError as exc:
         return None, problems + problems_from_validation(exc, doc, model)
-    problems.extend(_check_sources_about(doc, entry.model_dump(), model))
     record = entry.model_dump(mode="json", exclude_none=True)
+    problems.extend(_check_sources_about(doc, record, model))
     return (None if problems else record), problems
 
 
-def _all_field_names(model: Any) -> set[str]:
+@functools.cache
+def _all_field_names(model: Any) -> frozenset[str]:
     """Field names at every depth of a model (``huggingface`` from ``links`` counts)."""
     names = set(known_fields(model, ()))
     for name in list(names):
         names.update(known_fields(model, (name,)))
-    return names
+    return frozenset(names)
 
 
 def _check_sources_about(doc: Document, dumped: dict[str, Any], model: Any) -> list[Problem]:
@@ -135,21 +140,60 @@ def _check_sources_about(doc: Document, dumped: dict[str, Any], model: Any) -> l
     return problems
 
 
+PARALLEL_FROM = 2000
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _run_chunk(args: tuple[Callable[[T], R], list[T]]) -> list[R]:
+    func, items = args
+    return [func(item) for item in items]
+
+
+def _map(func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM) -> list[R]:
+    """func over items, in order: in worker processes when there are many (one per core)."""
+    workers = jobs if jobs is not None else (os.cpu_count() or 1) if len(items) >= parallel_from else 1
+    if workers <= 1 or len(items) < 2:
+        return [func(item) for item in items]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    size = max(1, -(-len(items) // (workers * 4)))
+    chunks = [(func, items[i : i + size]) for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+
+
+def _check_one(args: tuple[Path, Path]) -> tuple[Record | None, list[Problem]]:
+    return check_file(*args)
+
+
+def check_files(paths: list[Path], root: Path, jobs: int | None = None) -> list[tuple[Record | None, list[Problem]]]:
+    """check_file over many files, in order."""
+    return _map(_check_one, [(path, root) for path in paths], jobs)
+
+
 def validate_catalog(
     root: Path,
     only: Sequence[Path] = (),
     extra_rules: Sequence[ExtraRule] = (),
+    jobs: int | None = None,
 ) -> tuple[Report, Catalog]:
-    """Validate every file under ``root``; report on ``only`` (all when empty)."""
+    """Validate every file under ``root``; report on ``only`` (all when empty).
+
+    ``jobs``: worker processes for the per-file checks (default: one per core from
+    PARALLEL_FROM files on, else none).
+    """
     root = root.resolve()
     report = Report()
     records: dict[str, Record] = {}
     paths: dict[str, str] = {}
     files: dict[str, Path] = {}
     seen_ids: dict[str, str] = {}
-    for path in discover(root):
+    found = discover(root)
+    for path, (record, problems) in zip(found, check_files(found, root, jobs), strict=True):
         report.checked += 1
-        record, problems = check_file(path, root)
         report.problems.extend(problems)
         if record is None:
             continue
@@ -168,7 +212,7 @@ def validate_catalog(
     pending = list(_cross_entry_rules(catalog))
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
-    report.problems.extend(_locate(pending, catalog, files))
+    report.problems.extend(_locate(pending, catalog, files, jobs))
     if only:
         wanted = {display_path(p.resolve(), root) for p in only}
         report.problems = [p for p in report.problems if p.path in wanted]
@@ -176,20 +220,33 @@ def validate_catalog(
     return report, catalog
 
 
-def _locate(pending: Iterable[_Pending], catalog: Catalog, files: dict[str, Path]) -> list[Problem]:
-    docs: dict[str, Document | None] = {}
-    out = []
+def _positions(args: tuple[Path, str, list[Loc]]) -> list[tuple[int, int]]:
+    """Line and column of each loc in one file (parsed again, with node positions)."""
+    path, shown, locs = args
+    try:
+        doc = Document.positions_only(shown, path.read_text(encoding="utf-8-sig"))
+        return [doc.locate(loc) for loc in locs]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return [(1, 1)] * len(locs)
+
+
+def _locate(
+    pending: Iterable[_Pending], catalog: Catalog, files: dict[str, Path], jobs: int | None = None
+) -> list[Problem]:
+    """Cross-entry problems with positions: each file concerned is parsed once more, only now."""
+    by_entry: dict[str, list[_Pending]] = {}
     for item in pending:
-        if item.entry_id not in docs:
-            loaded = load_file(files[item.entry_id], catalog.paths[item.entry_id])
-            docs[item.entry_id] = loaded if isinstance(loaded, Document) else None
-        doc = docs[item.entry_id]
-        line, col = doc.locate(item.loc) if doc else (1, 1)
-        out.append(
-            Problem(
-                catalog.paths[item.entry_id], line, col, field_path(item.loc), item.message, item.code, item.severity
+        by_entry.setdefault(item.entry_id, []).append(item)
+    work = [(files[i], catalog.paths[i], [item.loc for item in items]) for i, items in by_entry.items()]
+    located = _map(_positions, work, jobs, parallel_from=PARALLEL_FROM // 4)
+    out = []
+    for (entry_id, items), positions in zip(by_entry.items(), located, strict=True):
+        for item, (line, col) in zip(items, positions, strict=True):
+            out.append(
+                Problem(
+                    catalog.paths[entry_id], line, col, field_path(item.loc), item.message, item.code, item.severity
+                )
             )
-        )
     return out
 
 
@@ -326,10 +383,11 @@ def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:
 
 
 def _check_inherited_restrictions(catalog: Catalog) -> Iterable[_Pending]:
+    verdicts = lineage.VerdictCache(catalog)
     for entry_id, record in catalog.records.items():
         if record["kind"] == "license" or record.get("override_reason") or record.get("lineage_note"):
             continue
-        verdict = lineage.verdict(catalog, entry_id)
+        verdict = verdicts.get(entry_id)
         if verdict.declared == "yes" and verdict.effective == "no":
             cause = verdict.reasons[0].text if verdict.reasons else "an upstream entry"
             yield _Pending(

@@ -2,8 +2,8 @@
 
 Catalog files come from pull requests, so they are untrusted input:
 
-* libyaml (the C parser) composes the document when it is installed; values are then
-  built by :func:`_construct` below, not by PyYAML's constructors, so no tag can run code.
+* libyaml (the C parser) is used when it is installed, with PyYAML's safe constructor narrowed
+  by :class:`_PolicyLoader` below, so no tag can run code.
 * Only the core YAML types are accepted: mappings, sequences, strings, integers, floats,
   ``true``/``false`` and ``null``. Any explicit tag (``!!python/object``, ``!!binary``,
   ``!custom``) is an error.
@@ -13,8 +13,8 @@ Catalog files come from pull requests, so they are untrusted input:
   :data:`MAX_FILE_BYTES`, non-UTF-8 bytes, empty files and non-mapping documents are
   reported as problems for that file.
 
-The composed node tree is kept on the :class:`Document` so that a validation error can be
-mapped back to the line and column of the offending key or item, without parsing twice.
+Files are loaded straight to Python values (the fast path); only when a file has a problem is
+it composed again with node positions, to point at the line and column of the offending key.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -35,15 +35,25 @@ MAX_DEPTH = 64
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_BOOL_WORDS = {"true": True, "false": False}
-_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
-_SPECIAL_FLOATS = {".inf": float("inf"), "-.inf": float("-inf"), "+.inf": float("inf"), ".nan": float("nan")}
+_MERGE = "tag:yaml.org,2002:merge"
+_REFUSED_TAGS = (
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs",
+    "tag:yaml.org,2002:set",
+)
+# YAML 1.1 resolution narrowed to what a catalog needs: only true/false are booleans (yes, no,
+# on, off, y, n stay text), integers and floats are decimal (no 0x, 0o or 1:30), and dates are
+# not resolved at all (they stay text for the schema to check).
+_NARROWED = {
+    "tag:yaml.org,2002:bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "tag:yaml.org,2002:int": re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"),
+    "tag:yaml.org,2002:float": re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+}
 
 
 class _PolicyError(Exception):
@@ -54,13 +64,86 @@ class _PolicyError(Exception):
         self.node = node
 
 
-@dataclass(frozen=True)
+def _narrowed_resolvers(resolvers: dict[Any, list[tuple[str, Any]]]) -> dict[Any, list[tuple[str, Any]]]:
+    out: dict[Any, list[tuple[str, Any]]] = {}
+    for first, entries in resolvers.items():
+        kept = [(tag, _NARROWED.get(tag, regexp)) for tag, regexp in entries if tag != "tag:yaml.org,2002:timestamp"]
+        if kept:
+            out[first] = kept
+    return out
+
+
+_LOADERS: dict[str, type[Any]] = {}
+
+
+def _policy_loader(base: type[Any]) -> type[Any]:
+    if base.__name__ not in _LOADERS:
+        _LOADERS[base.__name__] = _make_policy_loader(base)
+    return _LOADERS[base.__name__]
+
+
+def _make_policy_loader(base: type[Any]) -> type[Any]:
+    """The safe loader (libyaml's or PyYAML's) with the catalog policy: no aliases, no duplicate
+    keys, no tags beyond the core types."""
+
+    class PolicyLoader(base):  # type: ignore[misc]
+        yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = _narrowed_resolvers(
+            base.yaml_implicit_resolvers
+        )
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            # libyaml hands back the same node object for every alias of an anchor.
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise _PolicyError("anchors and aliases are not allowed in catalog files", "yaml-alias", node)
+            return super().construct_object(node, deep)
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:
+                    raise _PolicyError("merge keys (<<) are not allowed in catalog files", "yaml-alias", key_node)
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                    raise _PolicyError(f"keys must be text, not {key_node.value!r}", "bad-key", key_node)
+                key = key_node.value
+                if key in first_line:
+                    raise _PolicyError(
+                        f"duplicate key '{key}' (first at line {first_line[key]}); "
+                        "YAML would silently keep the last one",
+                        "duplicate-key",
+                        key_node,
+                    )
+                first_line[key] = key_node.start_mark.line + 1
+            return dict(super().construct_mapping(node, deep))
+
+    for tag in (*_REFUSED_TAGS, None):
+        PolicyLoader.add_constructor(tag, _refuse_tag)
+    return PolicyLoader
+
+
+def _refuse_tag(loader: Any, node: yaml.Node) -> Any:
+    raise _PolicyError(f"YAML tag '{node.tag}' is not allowed in catalog files", "yaml-tag", node)
+
+
+@dataclass
 class Document:
-    """A parsed YAML mapping with the node tree it came from."""
+    """A parsed YAML mapping; its node tree (for positions) is built only when asked for."""
 
     path: str
     data: dict[str, Any]
-    root: yaml.MappingNode
+    text: str
+    _root: yaml.Node | None = None
+
+    @classmethod
+    def positions_only(cls, path: str, text: str) -> Document:
+        """A document for locating problems in a file already known to load."""
+        return cls(path, {}, text)
+
+    @property
+    def root(self) -> yaml.Node:
+        if self._root is None:
+            self._root = yaml.compose(self.text, Loader=_Loader)
+        assert self._root is not None
+        return self._root
 
     def locate(self, loc: Sequence[str | int]) -> tuple[int, int]:
         """Line and column (1-based) of the deepest node along ``loc`` that exists.
@@ -89,6 +172,24 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
         item: yaml.Node = node.value[part]
         return item
     return None
+
+
+def _may_be_deep(text: str) -> bool:
+    """A cheap gate: deep nesting needs many brackets or a lot of indentation."""
+    return text.count("[") + text.count("{") > MAX_DEPTH or " " * (2 * MAX_DEPTH) in text or "- " * MAX_DEPTH in text
+
+
+def _too_deep(data: Any) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
 
 
 def load_file(path: Path, display: str | None = None) -> Document | Problem:
@@ -123,10 +224,11 @@ def load_bytes(raw: bytes, shown: str) -> Document | Problem:
 def load_text(text: str, shown: str) -> Document | Problem:
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return Problem(shown, 1, 1, "", "file is empty; an entry is a YAML mapping", "empty-file")
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_policy_loader(_Loader))
+    except _PolicyError as exc:
+        line, column = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
+        return Problem(shown, line, column, "", exc.message, exc.code)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -134,92 +236,18 @@ def load_text(text: str, shown: str) -> Document | Problem:
         return Problem(shown, line, column, "", f"YAML syntax error: {reason}", "yaml-syntax")
     except yaml.YAMLError as exc:
         return Problem(shown, 1, 1, "", f"YAML syntax error: {exc}", "yaml-syntax")
-    if root is None:
+    except RecursionError:
+        return Problem(shown, 1, 1, "", f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+    if data is None:
         return Problem(shown, 1, 1, "", "file is empty; an entry is a YAML mapping", "empty-file")
-    if not isinstance(root, yaml.MappingNode):
-        found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-        line, column = root.start_mark.line + 1, root.start_mark.column + 1
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else "a single value"
+        root = yaml.compose(text, Loader=_Loader)
+        line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
         return Problem(shown, line, column, "", f"top level is {found}; an entry is a YAML mapping", "not-a-mapping")
-    try:
-        data = _construct(root, set(), 0)
-    except _PolicyError as exc:
-        line, column = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
-        return Problem(shown, line, column, "", exc.message, exc.code)
-    assert isinstance(data, dict)
-    return Document(shown, data, root)
-
-
-def _construct(node: yaml.Node, seen: set[int], depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise _PolicyError(f"nesting deeper than {MAX_DEPTH} levels", "too-deep", node)
-    # libyaml hands back the same node object for every alias of an anchor.
-    if id(node) in seen:
-        raise _PolicyError("anchors and aliases are not allowed in catalog files", "yaml-alias", node)
-    seen.add(id(node))
-    if getattr(node, "anchor", None):
-        raise _PolicyError("anchors and aliases are not allowed in catalog files", "yaml-alias", node)
-    if isinstance(node, yaml.MappingNode):
-        return _construct_mapping(node, seen, depth)
-    if isinstance(node, yaml.SequenceNode):
-        _check_tag(node, _SEQ)
-        return [_construct(item, seen, depth + 1) for item in node.value]
-    return _construct_scalar(node)
-
-
-def _construct_mapping(node: yaml.MappingNode, seen: set[int], depth: int) -> dict[str, Any]:
-    _check_tag(node, _MAP)
-    result: dict[str, Any] = {}
-    first_line: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _PolicyError("merge keys (<<) are not allowed in catalog files", "yaml-alias", key_node)
-        key = _construct(key_node, seen, depth + 1)
-        if not isinstance(key, str):
-            raise _PolicyError(f"keys must be text, not {key!r}", "bad-key", key_node)
-        if key in result:
-            raise _PolicyError(
-                f"duplicate key '{key}' (first at line {first_line[key]}); YAML would silently keep the last one",
-                "duplicate-key",
-                key_node,
-            )
-        first_line[key] = key_node.start_mark.line + 1
-        result[key] = _construct(value_node, seen, depth + 1)
-    return result
-
-
-def _check_tag(node: yaml.Node, expected: str) -> None:
-    if node.tag != expected:
-        raise _PolicyError(f"YAML tag '{node.tag}' is not allowed in catalog files", "yaml-tag", node)
-
-
-def _construct_scalar(node: yaml.Node) -> Any:
-    assert isinstance(node, yaml.ScalarNode)
-    value: str = node.value
-    tag = node.tag
-    plain = not node.style  # libyaml says '' for plain scalars, PyYAML None
-    if tag == _STR or (not plain and tag == "!"):
-        return value
-    if not plain:
-        raise _PolicyError(f"YAML tag '{tag}' is not allowed in catalog files", "yaml-tag", node)
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        lowered = value.lower()
-        # YAML 1.1 words (yes/no/on/off/y/n) stay text; only true/false are booleans.
-        return _BOOL_WORDS.get(lowered, value)
-    if tag == _INT:
-        return int(value.replace("_", "")) if _INT_RE.match(value) else value
-    if tag == _FLOAT:
-        lowered = value.lower()
-        if lowered in _SPECIAL_FLOATS:
-            return _SPECIAL_FLOATS[lowered]
-        try:
-            return float(value.replace("_", ""))
-        except ValueError:
-            return value
-    if tag == "tag:yaml.org,2002:timestamp":
-        return value
-    raise _PolicyError(f"YAML tag '{tag}' is not allowed in catalog files", "yaml-tag", node)
+    if _may_be_deep(text) and _too_deep(data):
+        return Problem(shown, 1, 1, "", f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+    return Document(shown, data, text)
 
 
 def dump(data: Any) -> str:

@@ -1,0 +1,129 @@
+"""Benchmarks for llmcat's speed targets, as ratios measured in one run (medians of --runs).
+
+1. `llmcat show chatglm-6b` and `llmcat search --lang zh --commercial` on the shipped catalog,
+   warm index, against `python -c "import typer, rich.table, yaml, pydantic"` (target <= 1.0).
+2. Warm `search` on synthetic catalogs (target <= 0.3 s at 10k, <= 1 s and <= 400 MB at 100k).
+3. Cold `validate` against a bare libyaml parse of the same files (target <= 1.5).
+Sizes default to 1k, 10k and 100k (`--sizes 1000,10000`), so growth can be read off.
+
+Usage: python scripts/bench.py [--sizes 1000,10000,100000] [--runs 5] [--keep DIR]
+Byte-code is written (PYTHONDONTWRITEBYTECODE is unset for the commands measured), as it is for
+an installed package; each measurement is preceded by one unmeasured run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LLMCAT = [sys.executable, "-m", "llmcat"]
+BARE_PARSE = (
+    "import sys, yaml, os\n"
+    "root = sys.argv[1]\n"
+    "for folder in sorted(os.listdir(root)):\n"
+    "    for name in sorted(os.listdir(os.path.join(root, folder))):\n"
+    "        with open(os.path.join(root, folder, name), 'rb') as f:\n"
+    "            yaml.load(f.read(), Loader=yaml.CSafeLoader)\n"
+)
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run of cmd."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median_of(cmd: list[str], env: dict[str, str], runs: int, warm_up: bool = True) -> tuple[float, float]:
+    if warm_up:
+        measure(cmd, env)
+    results = [measure(cmd, env) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def environment(cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "LLMCAT_CATALOG")}
+    env.update(LLMCAT_CACHE_DIR=str(cache), NO_COLOR="1", COLUMNS="120")
+    return env
+
+
+def shipped(runs: int, cache: Path) -> None:
+    env = environment(cache)
+    base, _ = median_of([sys.executable, "-c", "import typer, rich.table, yaml, pydantic"], env, runs)
+    print("1. shipped catalog, warm index (median seconds; ratio to importing typer+rich+yaml+pydantic)")
+    print(f"   import baseline                        {base:6.3f} s")
+    for label, args in (
+        ("show chatglm-6b", ["show", "chatglm-6b"]),
+        ("search --lang zh --commercial", ["search", "--lang", "zh", "--commercial"]),
+    ):
+        wall, rss = median_of([*LLMCAT, *args], env, runs)
+        print(f"   {label:<38} {wall:6.3f} s  ratio {wall / base:4.2f}  (target <= 1.0)  peak {rss:5.0f} MB")
+
+
+def synthetic(size: int, runs: int, workdir: Path) -> None:
+    catalog = workdir / f"catalog-{size}"
+    if not catalog.exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "gen_catalog.py"), str(size), str(catalog)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    cache = workdir / f"cache-{size}"
+    env = environment(cache)
+    cold_runs = max(1, min(runs, 3 if size <= 10_000 else 1))
+    validate = [*LLMCAT, "validate", "--catalog", str(catalog)]
+    bare = [sys.executable, "-c", BARE_PARSE, str(catalog)]
+    v_wall, v_rss = median_of(validate, env, cold_runs)
+    b_wall, _ = median_of(bare, env, cold_runs)
+    shutil.rmtree(cache, ignore_errors=True)
+    build, build_rss = measure([*LLMCAT, "search", "--catalog", str(catalog), "--limit", "1"], env)
+    print(f"\n{size:,} entries")
+    print(
+        f"   cold validate {v_wall:6.2f} s (peak {v_rss:5.0f} MB) vs bare libyaml parse {b_wall:6.2f} s: "
+        f"ratio {v_wall / b_wall:4.2f} (target <= 1.5)"
+    )
+    print(f"   first query (validate + write index) {build:6.2f} s, peak {build_rss:5.0f} MB")
+    target = {10_000: 0.3, 100_000: 1.0}.get(size)
+    for label, args in (
+        ("search --lang zh --commercial --limit 20", ["--lang", "zh", "--commercial", "--limit", "20"]),
+        ("search gen-data-77 (text)", ["gen-data-77"]),
+        ("search --lang zh --commercial --json", ["--lang", "zh", "--commercial", "--json"]),
+    ):
+        wall, rss = median_of([*LLMCAT, "search", "--catalog", str(catalog), *args], env, runs)
+        goal = f" (target <= {target} s)" if target and "--json" not in args else ""
+        print(f"   warm {label:<42} {wall:6.3f} s{goal}  peak {rss:5.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="Folder for the synthetic catalogs (kept between runs).")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="llmcat-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; workdir {workdir}\n")
+    try:
+        shipped(args.runs, workdir / "cache-shipped")
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            synthetic(size, args.runs, workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
