@@ -32,7 +32,7 @@ from llmcat.catalog import Catalog
 from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.problems import LlmcatError
 
-FORMAT = 3
+FORMAT = 4
 
 
 def _scan(root: Path) -> list[str]:
@@ -251,10 +251,10 @@ def build(root: Path) -> Catalog:
 
 
 def _write(root: Path, key: str, catalog: Catalog) -> None:
-    from llmcat.lineage import VerdictCache
+    from llmcat.lineage import cache_for
     from llmcat.query import ROW_FIELDS, row_of
 
-    verdicts = VerdictCache(catalog)
+    verdicts = cache_for(catalog)
     lines: list[bytes] = []
     offsets: dict[str, tuple[int, int]] = {}
     rows: list[list[Any]] = []

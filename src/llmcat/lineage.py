@@ -349,3 +349,12 @@ def node_json(node: Node) -> dict[str, Any]:
         "caveats": node.caveats,
         "children": [node_json(child) for child in node.children],
     }
+
+
+def cache_for(catalog: Catalog) -> VerdictCache:
+    """The catalog's own verdict cache, shared by validation, the index writer and queries."""
+    found = getattr(catalog, "_verdict_cache", None)
+    if not isinstance(found, VerdictCache):
+        found = VerdictCache(catalog)
+        object.__setattr__(catalog, "_verdict_cache", found)
+    return found

@@ -115,7 +115,10 @@ def _column_filters(q: Query) -> list[tuple[str, Callable[[Any], bool]]]:
         kinds = set(q.kinds)
         tests.append(("kind", lambda v: v in kinds))
     for lang in q.langs:
-        tests.append(("languages", lambda v, lang=lang: matches_language(v, lang)))  # type: ignore[misc]
+        want, prefix = lang.casefold(), lang.casefold() + "-"
+        tests.append(  # the column holds case-folded tags
+            ("languages", lambda v, w=want, p=prefix: w in v or any(t.startswith(p) for t in v))  # type: ignore[misc]
+        )
     if q.text:
         needle = fold(q.text.strip())
         tests.append(("haystack", lambda v: needle in v))
@@ -147,12 +150,15 @@ def _column_filters(q: Query) -> list[tuple[str, Callable[[Any], bool]]]:
 def _search_columns(
     catalog: Catalog, columns: Mapping[str, list[Any]], q: Query, cache: lineage.VerdictCache
 ) -> list[Hit]:
-    kept = [i for i, kind in enumerate(columns["kind"]) if kind != "license"]
-    for name, test in _column_filters(q):
+    kept: list[int] | range = range(len(columns["id"]))
+    tests = _column_filters(q)
+    if not q.kinds:
+        tests.insert(0, ("kind", lambda v: v != "license"))
+    for name, test in tests:
         values = columns[name]
         kept = [i for i in kept if test(values[i])]
     ids = columns["id"]
-    kept.sort(key=_column_sort_key(q.sort, columns))
+    kept = sorted(kept, key=_column_sort_key(q.sort, columns))
     if q.limit:
         kept = kept[: q.limit]
     return [Hit(catalog.records[ids[i]], cache.get(ids[i])) for i in kept]
@@ -212,7 +218,7 @@ def _predicates(q: Query) -> list[Callable[[Record], bool]]:
 
 def search(catalog: Catalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
     """Entries that pass every filter, with their verdicts, sorted and limited."""
-    cache = verdicts or lineage.VerdictCache(catalog)
+    cache = verdicts or lineage.cache_for(catalog)
     if catalog.columns is not None and q.as_of is None and q.policy == "strict":
         return _search_columns(catalog, catalog.columns, q, cache)
     preds = _predicates(q)

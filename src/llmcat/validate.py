@@ -383,10 +383,12 @@ def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:
 
 
 def _check_inherited_restrictions(catalog: Catalog) -> Iterable[_Pending]:
-    verdicts = lineage.VerdictCache(catalog)
+    verdicts = lineage.cache_for(catalog)
     for entry_id, record in catalog.records.items():
         if record["kind"] == "license" or record.get("override_reason") or record.get("lineage_note"):
             continue
+        if lineage.license_status(catalog, lineage.license_id(record)) != "yes":
+            continue  # the warning is about a permissive own license only
         verdict = verdicts.get(entry_id)
         if verdict.declared == "yes" and verdict.effective == "no":
             cause = verdict.reasons[0].text if verdict.reasons else "an upstream entry"
