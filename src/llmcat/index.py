@@ -32,7 +32,7 @@ from llmcat.catalog import Catalog
 from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.problems import LlmcatError
 
-FORMAT = 4
+FORMAT = 5
 
 
 def _scan(root: Path) -> list[str]:

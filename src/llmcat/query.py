@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,12 +51,6 @@ def entry_json(record: Record, verdict: lineage.Verdict | None, extra: dict[str,
     return out
 
 
-def matches_language(tags: Iterable[str], wanted: str) -> bool:
-    """`zh` matches zh, zh-Hans and zh-Hant; `zh-Hant` only itself (and its regions)."""
-    want = wanted.casefold()
-    return any(t.casefold() == want or t.casefold().startswith(want + "-") for t in tags)
-
-
 def haystack(record: Record) -> str:
     summary = record.get("summary", {})
     parts = [
@@ -96,7 +90,7 @@ def row_of(record: Record, effective: str) -> list[Any]:
         record["kind"],
         record.get("name", ""),
         record.get("params"),
-        record.get("languages", []),
+        [tag.casefold() for tag in record.get("languages", [])],
         [v for v in record.get("license", {}).values() if isinstance(v, str)],
         fold(record.get("organization", "")),
         [fold(t) for t in record.get("tags", [])],
@@ -109,7 +103,7 @@ def row_of(record: Record, effective: str) -> list[Any]:
 
 
 def _column_filters(q: Query) -> list[tuple[str, Callable[[Any], bool]]]:
-    """The same filters as _predicates, each on one index column."""
+    """The search filters, each a test on one column (see ROW_FIELDS)."""
     tests: list[tuple[str, Callable[[Any], bool]]] = []
     if q.kinds:
         kinds = set(q.kinds)
@@ -161,7 +155,7 @@ def _search_columns(
     kept = sorted(kept, key=_column_sort_key(q.sort, columns))
     if q.limit:
         kept = kept[: q.limit]
-    return [Hit(catalog.records[ids[i]], cache.get(ids[i])) for i in kept]
+    return [Hit(catalog.records[ids[i]], cache.get(ids[i], q.as_of, q.policy)) for i in kept]
 
 
 def _column_sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[int], Any]:
@@ -179,71 +173,29 @@ def _column_sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[i
     return lambda i: (kinds[i], ids[i])
 
 
-def _predicates(q: Query) -> list[Callable[[Record], bool]]:
-    preds: list[Callable[[Record], bool]] = []
-    if q.kinds:
-        kinds = set(q.kinds)
-        preds.append(lambda r: r["kind"] in kinds)
-    for lang in q.langs:
-        preds.append(lambda r, lang=lang: matches_language(r.get("languages", []), lang))  # type: ignore[misc]
-    if q.text:
-        needle = fold(q.text.strip())
-        preds.append(lambda r: needle in haystack(r))
-    if q.license:
-        wanted = q.license
-        preds.append(lambda r: wanted in r.get("license", {}).values())
-    if q.org:
-        org = fold(q.org)
-        preds.append(lambda r: org in fold(r.get("organization", "")))
-    if q.tag:
-        tag = fold(q.tag)
-        preds.append(lambda r: tag in {fold(t) for t in r.get("tags", [])})
-    if q.family:
-        family = fold(q.family)
-        preds.append(lambda r: fold(r.get("family") or "") == family)
-    low, high = q.params
-    if low is not None or high is not None:
-        preds.append(
-            lambda r: (
-                r.get("params") is not None
-                and (low is None or r["params"] >= low)
-                and (high is None or r["params"] <= high)
-            )
-        )
-    if q.status:
-        status = q.status
-        preds.append(lambda r: r.get("status", "available") == status)
-    return preds
+def columns_of(
+    catalog: Catalog, cache: lineage.VerdictCache, as_of: str | None, policy: lineage.Policy
+) -> dict[str, list[Any]]:
+    """Search columns built from the records (what the index stores for the default verdicts)."""
+    rows = [
+        row_of(r, cache.get(r["id"], as_of, policy).effective if r["kind"] != "license" else "unknown")
+        for r in catalog.records.values()
+    ]
+    return {name: [row[i] for row in rows] for i, name in enumerate(ROW_FIELDS)}
 
 
 def search(catalog: Catalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
-    """Entries that pass every filter, with their verdicts, sorted and limited."""
+    """Entries that pass every filter, with their verdicts, sorted and limited.
+
+    The index's columns answer for the default verdicts; for another date or policy the
+    columns are built from the records, so the filters exist once.
+    """
     cache = verdicts or lineage.cache_for(catalog)
     if catalog.columns is not None and q.as_of is None and q.policy == "strict":
-        return _search_columns(catalog, catalog.columns, q, cache)
-    preds = _predicates(q)
-    hits: list[Hit] = []
-    for record in catalog.entries():
-        if not all(p(record) for p in preds):
-            continue
-        verdict = cache.get(record["id"], q.as_of, q.policy)
-        if q.commercial and not verdict.commercial:
-            continue
-        if q.no_conditions and verdict.effective != "yes":
-            continue
-        hits.append(Hit(record, verdict))
-    hits.sort(key=_sort_key(q.sort))
-    return hits[: q.limit] if q.limit else hits
-
-
-def _sort_key(name: str) -> Callable[[Hit], Any]:
-    if name == "params":
-        return lambda h: (h.record.get("params") is None, h.record.get("params") or 0, h.record["id"])
-    if name == "released":
-        return lambda h: (h.record.get("released") is None, h.record.get("released") or "", h.record["id"])
-    if name == "name":
-        return lambda h: (fold(h.record.get("name", "")), h.record["id"])
-    return lambda h: (h.record["kind"], h.record["id"])
+        columns: Mapping[str, list[Any]] = catalog.columns
+    else:
+        columns = columns_of(catalog, cache, q.as_of, q.policy)
+    return _search_columns(catalog, columns, q, cache)
 
 
 def resolve(catalog: Catalog, name: str) -> list[str]:
