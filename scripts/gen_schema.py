@@ -1,4 +1,4 @@
-"""Write the JSON Schemas under schema/ from the pydantic models."""
+"""Write the generated artefacts: JSON Schemas (schema/), the README field table, docs/cli.md."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ if __name__ == "__main__":
     readme = ROOT / "README.md"
     readme.write_text(with_schema_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
     print("updated the schema table in README.md")
+    from llmcat.cli.reference import cli_reference
+
+    (ROOT / "docs" / "cli.md").write_text(cli_reference(), encoding="utf-8")
+    print("wrote docs/cli.md")

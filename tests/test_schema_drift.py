@@ -15,3 +15,10 @@ def test_committed_json_schemas_match_the_models() -> None:
 def test_readme_schema_table_matches_the_models() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert with_schema_table(readme) == readme, "README schema table is stale: run python scripts/gen_schema.py"
+
+
+def test_cli_reference_matches_the_commands() -> None:
+    from llmcat.cli.reference import cli_reference
+
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == cli_reference(), "docs/cli.md is stale: run python scripts/gen_schema.py"
