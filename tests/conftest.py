@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llmcat.cli import app
+from llmcat.cli import load_commands
+
+app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "catalog"

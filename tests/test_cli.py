@@ -205,3 +205,26 @@ def test_lang_matches_scripts_and_ignores_case(run: Run) -> None:
     assert ids("--lang", "ZH-hant") == hant
     assert hant <= ids("--lang", "zh") and "chatglm-6b" in ids("--lang", "zh")
     assert ids("--lang", "zh", "--lang", "en") <= ids("--lang", "en")
+
+
+def test_main_registers_the_requested_command_or_all(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from llmcat.cli import _requested
+
+    assert _requested(["show", "chatglm-6b"]) == "show"
+    assert _requested(["--version"]) is None and _requested(["serch"]) is None
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path), "COLUMNS": "100", "NO_COLOR": "1"}
+
+    def llmcat(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "llmcat", *args], env=env, capture_output=True, text=True)
+
+    listed = llmcat("--help").stdout
+    assert all(name in listed for name in ("search", "show", "why", "fit", "validate", "schema", "links", "audit"))
+    assert listed.index("search") < listed.index("validate")
+    shown = llmcat("show", "chatglm-6b", "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == "chatglm-6b"
+    typo = llmcat("serch")
+    assert typo.returncode == 2 and "Did you mean 'search'?" in typo.stderr

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from collections.abc import Iterable
+
 import typer
 
 from llmcat import __version__
@@ -29,8 +34,37 @@ def _root(
     """A verified catalog of open LLMs, datasets and training toolkits."""
 
 
-from llmcat.cli import check, fit, net, query  # noqa: E402,F401  (registers commands)
+# Each command lives in the module that registers it. A run registers only the command it was
+# asked for (typer would otherwise build all of them, ~17 ms, on every call); help, completion
+# and anything unknown load them all.
+COMMAND_MODULES = {
+    "search": "query",
+    "show": "query",
+    "why": "query",
+    "fit": "fit",
+    "validate": "check",
+    "schema": "check",
+    "links": "net",
+    "audit": "net",
+}
+
+
+def load_commands(names: Iterable[str] | None = None) -> typer.Typer:
+    """Register the commands named (all by default) and return the app."""
+    wanted = set(COMMAND_MODULES.values()) if names is None else {COMMAND_MODULES[n] for n in names}
+    for module in dict.fromkeys(COMMAND_MODULES.values()):  # the order --help lists them in
+        if module in wanted:
+            importlib.import_module(f"llmcat.cli.{module}")
+    return app
+
+
+def _requested(argv: list[str]) -> str | None:
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    completing = any(key.startswith("_LLMCAT_COMPLETE") for key in os.environ)
+    return first if first in COMMAND_MODULES and not completing else None
 
 
 def main() -> None:
+    command = _requested(sys.argv[1:])
+    load_commands([command] if command else None)
     app(prog_name="llmcat")

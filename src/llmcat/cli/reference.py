@@ -6,13 +6,14 @@ import os
 
 from typer.testing import CliRunner
 
-from llmcat.cli import app
+from llmcat.cli import load_commands
 
 COMMANDS = ("search", "show", "why", "fit", "validate", "schema", "links", "audit")
 
 
 def cli_reference() -> str:
     runner = CliRunner()
+    app = load_commands()
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
     parts = [
         "# llmcat command reference",
