@@ -92,3 +92,13 @@ def test_best_fit_prefers_precision_then_falls_back(catalog: Catalog) -> None:
     fit = hardware.best_fit(chatglm, 8)
     assert fit is not None and fit.precision == "int4"
     assert hardware.best_fit(chatglm, 4) is None
+
+
+def test_a_per_gpu_figure_of_a_sharded_setup_is_not_a_one_gpu_fit(catalog: Catalog) -> None:
+    alpaca = catalog.records["alpaca-7b"]
+    assert any(h.get("gpus") == 4 for h in alpaca["hardware"])
+    assert hardware.stated(alpaca, "full-finetune", "bf16") is None
+    fit = hardware.best_fit(alpaca, 80, "full-finetune")
+    assert fit is None or fit.basis == "estimated"  # 4 x 80 GB is not one 80 GB card
+    row = next(r for r in hardware.hardware_rows(alpaca) if r.get("gpus"))
+    assert (row["gpus"], row["stated_gb"]) == (4, 80)

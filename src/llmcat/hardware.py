@@ -170,10 +170,13 @@ def estimate(record: Record, mode: str, precision: str, context: int = 2048, bat
 def stated(record: Record, mode: str, precision: str) -> dict[str, Any] | None:
     """The figure the project states for this mode and precision; where its sources disagree
     (ChatGLM-6B's Chinese and English READMEs), the larger one, so that a fit is never optimistic."""
-    figures = [
-        h for h in record.get("hardware", []) if h["mode"] == mode and _same_precision(h["precision"], precision)
-    ]
+    figures = [h for h in _one_gpu(record) if h["mode"] == mode and _same_precision(h["precision"], precision)]
     return max(figures, key=lambda h: h["vram_gb"]) if figures else None
+
+
+def _one_gpu(record: Record) -> list[dict[str, Any]]:
+    """Stated figures for one GPU; a per-GPU figure of a sharded multi-GPU setup is not one."""
+    return [h for h in record.get("hardware", []) if (h.get("gpus") or 1) == 1]
 
 
 def _same_precision(a: str, b: str) -> bool:
@@ -185,8 +188,21 @@ def hardware_rows(record: Record, context: int = 2048) -> list[dict[str, Any]]:
     """Stated figures and estimates side by side, per mode and precision (for `show`)."""
     if record.get("kind") != "model":
         return []
-    rows: list[dict[str, Any]] = []
-    pairs = [(h["mode"], h["precision"]) for h in record.get("hardware", [])]
+    rows: list[dict[str, Any]] = [
+        {
+            "mode": h["mode"],
+            "precision": h["precision"],
+            "stated_gb": h["vram_gb"],
+            "gpus": h["gpus"],
+            "source": h["source"],
+            "note": h.get("note"),
+            "estimated_gb": None,
+            "estimate_from_config": None,
+        }
+        for h in record.get("hardware", [])
+        if (h.get("gpus") or 1) > 1
+    ]
+    pairs = [(h["mode"], h["precision"]) for h in _one_gpu(record)]
     for precision in ("fp16", "int8", "int4"):
         pairs.append(("inference", precision))
     pairs += [("lora", "fp16"), ("qlora", "int4"), ("full-finetune", "bf16")]
@@ -265,6 +281,8 @@ def stated_vs_estimate(record: Record) -> list[tuple[int, str]]:
     """Stated figures that differ from the estimate by more than STATED_VS_ESTIMATE_FACTOR."""
     out = []
     for i, figure in enumerate(record.get("hardware", [])):
+        if (figure.get("gpus") or 1) > 1:
+            continue  # a per-GPU figure of a sharded setup is not comparable with a one-GPU estimate
         est = estimate(record, figure["mode"], figure["precision"], context=512 if figure["mode"] != "inference" else 1)
         if est is None or not est.from_config:
             continue

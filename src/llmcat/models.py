@@ -221,7 +221,10 @@ class HardwareFigure(Strict):
 
     mode: Mode = Field(description="What the figure is for.")
     precision: Precision = Field(description="Numeric precision of the weights.")
-    vram_gb: float = Field(gt=0, le=10000, description="GPU memory in GB, as stated.")
+    vram_gb: float = Field(gt=0, le=10000, description="GPU memory in GB, as stated (per GPU when gpus is given).")
+    gpus: Count | None = Field(
+        None, description="GPUs in the stated setup (e.g. 4 for 4 x A100 80G with FSDP); absent for one GPU or a total."
+    )
     ram_gb: float | None = Field(None, gt=0, le=100000, description="CPU memory in GB, as stated.")
     note: Text | None = Field(None, description="Conditions of the figure (batch, sequence length, GPU).")
     source: Url = Field(description="Where the project states it.")

@@ -295,6 +295,8 @@ def _hardware(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> Table:
         table.add_column(column, overflow="fold")
     for row in rows:
         stated = "" if row.get("stated_gb") is None else f"{row['stated_gb']:g}"
+        if row.get("gpus"):
+            stated = f"{row['gpus']} x {stated} per GPU"
         estimate = "" if row.get("estimated_gb") is None else f"~{row['estimated_gb']:.1f} (estimate)"
         table.add_row(
             plain(row["mode"]),
