@@ -116,7 +116,7 @@ def lineages(draw: st.DrawFn) -> Catalog:
         if i and draw(st.booleans()):
             model["base_model"] = f"m{draw(st.integers(0, i - 1))}"
         records[model["id"]] = model  # type: ignore[index]
-    return Catalog("generated", records)  # type: ignore[arg-type]
+    return Catalog("generated", records)
 
 
 @settings(max_examples=200, deadline=None)

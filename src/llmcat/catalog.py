@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 Record = dict[str, Any]
@@ -21,7 +20,6 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("•", "·").replace("・", "·")
 
 
-@dataclass
 class Catalog:
     """Records by id with their name, family, lineage and output-terms indexes.
 
@@ -31,13 +29,26 @@ class Catalog:
     when the catalog was read from YAML).
     """
 
-    root: str
-    records: Mapping[str, Record] = field(default_factory=dict)
-    paths: Mapping[str, str] = field(default_factory=dict)
-    maps: Mapping[str, Any] | None = field(default=None, repr=False)
-    columns: Mapping[str, list[Any]] | None = field(default=None, repr=False)
-    verdicts: Mapping[str, dict[str, Any]] | None = field(default=None, repr=False)
-    _built: dict[str, Any] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        root: str,
+        records: Mapping[str, Record] | None = None,
+        paths: Mapping[str, str] | None = None,
+        *,
+        maps: Mapping[str, Any] | None = None,
+        columns: Mapping[str, list[Any]] | None = None,
+        verdicts: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.root = root
+        self.records: Mapping[str, Record] = records if records is not None else {}
+        self.paths: Mapping[str, str] = paths if paths is not None else {}
+        self.maps = maps
+        self.columns = columns
+        self.verdicts = verdicts
+        self._built: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.root!r}, {len(self.records)} records)"
 
     def _map(self, name: str) -> Any:
         if self._built is None:

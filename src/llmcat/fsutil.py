@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -17,6 +16,8 @@ def cache_dir() -> Path:
 
 def write_atomic(path: Path, text: str) -> bool:
     """Write via a temporary file and a rename, so readers never see half a file. False on failure."""
+    import tempfile  # only writers need it
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)

@@ -29,8 +29,7 @@ Where an entry records no ``config``, the shape is guessed from the parameter co
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmcat.catalog import Record
 
@@ -48,8 +47,7 @@ KV_BYTES = 2.0
 STATED_VS_ESTIMATE_FACTOR = 2.5
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     layers: int
     hidden: int
     heads: int
@@ -62,8 +60,7 @@ class Shape:
         return self.hidden // self.heads
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(NamedTuple):
     mode: str
     precision: str
     context: int
@@ -79,7 +76,7 @@ class Estimate:
     from_config: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in self._asdict().items()}
 
 
 def shape_of(record: Record) -> Shape | None:
@@ -229,8 +226,7 @@ def hardware_rows(record: Record, context: int = 2048) -> list[dict[str, Any]]:
     return rows
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(NamedTuple):
     mode: str
     precision: str
     memory_gb: float

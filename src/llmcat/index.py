@@ -18,7 +18,6 @@ never cached.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
@@ -31,6 +30,11 @@ from llmcat import __version__
 from llmcat.catalog import Catalog
 from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.problems import LlmcatError
+
+try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on every query)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - CPython builds without the module
+    from hashlib import blake2b
 
 FORMAT = 5
 
@@ -88,15 +92,15 @@ def _stamps(root: Path) -> list[tuple[str, str, int, int]]:
 def signature(root: Path) -> str:
     """Changes with any added, removed or edited file (path, size, mtime_ns) and with llmcat's version."""
     text = f"{FORMAT}\0{__version__}\0{root}\0{_stamps(root)!r}"
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    return blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def _stem(root: Path) -> str:
-    return "index-" + hashlib.blake2b(str(root).encode(), digest_size=10).hexdigest()
+    return "index-" + blake2b(str(root).encode(), digest_size=10).hexdigest()
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return blake2b(data, digest_size=20).hexdigest()
 
 
 class _EntryFile:

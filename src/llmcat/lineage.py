@@ -11,8 +11,7 @@ inheritance for one entry. This is a flag for review, not legal advice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from llmcat.catalog import Catalog, Record
 
@@ -23,8 +22,7 @@ LICENSE_KEY = {"model": "weights", "dataset": "data", "toolkit": "code"}
 DISCLAIMER = "A flag for review, not legal advice: read the licenses before you ship."
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a verdict is what it is: the path to the entry whose license decides it."""
 
     path: tuple[str, ...]
@@ -48,38 +46,91 @@ class Reason:
         }
 
 
-@dataclass
 class Node:
     """One entry in a lineage tree, with its own and its effective status."""
 
-    id: str
-    role: str
-    kind: str
-    license: str | None
-    declared: str
-    effective: str = "unknown"
-    propagates: bool = True
-    decisive: bool = False
-    override_reason: str | None = None
-    reasons: list[Reason] = field(default_factory=list)
-    caveats: list[str] = field(default_factory=list)
-    conditions: list[dict[str, str]] = field(default_factory=list)
-    obligations: list[dict[str, str]] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
+    __slots__ = (
+        "caveats",
+        "children",
+        "conditions",
+        "decisive",
+        "declared",
+        "effective",
+        "id",
+        "kind",
+        "license",
+        "obligations",
+        "override_reason",
+        "propagates",
+        "reasons",
+        "role",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        role: str,
+        kind: str,
+        license: str | None,
+        declared: str,
+        effective: str = "unknown",
+        *,
+        override_reason: str | None = None,
+        reasons: list[Reason] | None = None,
+    ) -> None:
+        self.id = id
+        self.role = role
+        self.kind = kind
+        self.license = license
+        self.declared = declared
+        self.effective = effective
+        self.propagates = True
+        self.decisive = False
+        self.override_reason = override_reason
+        self.reasons: list[Reason] = reasons or []
+        self.caveats: list[str] = []
+        self.conditions: list[dict[str, str]] = []
+        self.obligations: list[dict[str, str]] = []
+        self.children: list[Node] = []
+
+    def with_role(self, role: str) -> Node:
+        """A shallow copy in another role (the memo shares computed nodes between parents)."""
+        copy = Node.__new__(Node)
+        for name in Node.__slots__:
+            setattr(copy, name, getattr(self, name))
+        copy.role = role
+        return copy
 
 
-@dataclass
 class Verdict:
-    entry: str
-    declared: str
-    effective: str
-    policy: str
-    as_of: str | None
-    conditions: list[dict[str, str]]
-    obligations: list[dict[str, str]]
-    reasons: list[Reason]
-    caveats: list[str]
-    override_reason: str | None
+    """An entry's commercial-use verdict under a policy and a date, with what decides it."""
+
+    def __init__(
+        self,
+        entry: str,
+        declared: str,
+        effective: str,
+        policy: str,
+        as_of: str | None,
+        conditions: list[dict[str, str]],
+        obligations: list[dict[str, str]],
+        reasons: list[Reason],
+        caveats: list[str],
+        override_reason: str | None,
+    ) -> None:
+        self.entry = entry
+        self.declared = declared
+        self.effective = effective
+        self.policy = policy
+        self.as_of = as_of
+        self.conditions = conditions
+        self.obligations = obligations
+        self.reasons = reasons
+        self.caveats = caveats
+        self.override_reason = override_reason
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.entry!r}, {self.declared} -> {self.effective}, policy={self.policy}, as_of={self.as_of})"
 
     @property
     def commercial(self) -> bool:
@@ -176,7 +227,7 @@ def _node(
         core = _compute(catalog, entry_id, as_of, policy, visiting, memo)
         visiting.discard(entry_id)
         memo[entry_id] = core
-    return replace(core, role=role)
+    return core.with_role(role)
 
 
 def _missing(entry_id: str, role: str, why: str) -> Node:

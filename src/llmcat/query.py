@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record, fold
@@ -13,13 +12,14 @@ from llmcat.problems import LlmcatError
 SORT_KEYS = ("id", "name", "params", "released")
 
 
-@dataclass
-class Query:
+class Query(NamedTuple):
+    """What `search` asks for; every filter is optional."""
+
     text: str | None = None
-    langs: list[str] = field(default_factory=list)
+    langs: Sequence[str] = ()
     commercial: bool = False
     no_conditions: bool = False
-    kinds: list[str] = field(default_factory=list)
+    kinds: Sequence[str] = ()
     license: str | None = None
     org: str | None = None
     tag: str | None = None
@@ -32,11 +32,15 @@ class Query:
     limit: int | None = None
 
 
-@dataclass
 class Hit:
-    record: Record
-    verdict: lineage.Verdict
-    extra: dict[str, Any] = field(default_factory=dict)
+    """One search result: the record, its verdict, and columns a command adds (``fit``)."""
+
+    __slots__ = ("extra", "record", "verdict")
+
+    def __init__(self, record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | None = None) -> None:
+        self.record = record
+        self.verdict = verdict
+        self.extra: dict[str, Any] = extra if extra is not None else {}
 
     def to_json(self) -> dict[str, Any]:
         return entry_json(self.record, self.verdict, self.extra)

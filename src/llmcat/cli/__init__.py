@@ -64,7 +64,17 @@ def _requested(argv: list[str]) -> str | None:
     return first if first in COMMAND_MODULES and not completing else None
 
 
+def _register_only(command: str) -> None:
+    """Typer turns every registered command into a click command on each run (~1 ms each, its
+    signature and options); a run needs only its own."""
+    app.registered_commands = [
+        c for c in app.registered_commands if c.callback and (c.name or c.callback.__name__) == command
+    ]
+
+
 def main() -> None:
     command = _requested(sys.argv[1:])
     load_commands([command] if command else None)
+    if command:
+        _register_only(command)
     app(prog_name="llmcat")

@@ -53,7 +53,13 @@ class FitPrecision(str, Enum):
     int4 = "int4"
 
 
-FIT_COLUMNS = [("at", "fit_precision"), ("GB", "fit_memory"), ("basis", "fit_basis"), ("margin", "fit_margin")]
+# (title, key, drop order): the precision and the memory stay on the narrowest terminal
+FIT_COLUMNS = [
+    ("at", "fit_precision", 0),
+    ("GB", "fit_memory", 0),
+    ("basis", "fit_basis", 7),
+    ("margin", "fit_margin", 6),
+]
 
 
 def parse_gb(text: str) -> float:
@@ -72,7 +78,7 @@ def apply_fit(
     batch: int = 1,
     precision: str | None = None,
     ram: float | None = None,
-) -> tuple[list[Hit], list[tuple[str, str]]]:
+) -> tuple[list[Hit], list[tuple[str, str, int]]]:
     """Keep the models that fit, each with its `fit` object; largest models first."""
     from llmcat.hardware import MODES, best_fit
 

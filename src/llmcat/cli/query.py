@@ -107,7 +107,7 @@ def search(
         limit=None if fits else limit,
     )
     hits = query.search(cat, q)
-    extra: list[tuple[str, str]] = []
+    extra: list[tuple[str, str, int]] = []
     if fits:
         from llmcat.cli.fit import apply_fit
 
@@ -122,7 +122,7 @@ def search(
     _print_hits(hits, fmt, ui_language(lang_ui.value if lang_ui else None), extra)
 
 
-def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str, str]]) -> None:  # type: ignore[type-arg]
+def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str, str, int]]) -> None:  # type: ignore[type-arg]
     from llmcat import render_query
 
     if fmt == OutputFormat.json:
