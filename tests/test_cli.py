@@ -228,3 +228,22 @@ def test_main_registers_the_requested_command_or_all(tmp_path: Path) -> None:
     assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == "chatglm-6b"
     typo = llmcat("serch")
     assert typo.returncode == 2 and "Did you mean 'search'?" in typo.stderr
+
+
+def test_the_collector_is_off_during_start_up_and_on_when_the_command_runs() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, sys\n"
+        "import typer.main\n"
+        "seen = []\n"
+        "typer.main.Typer.__call__ = lambda *_, **__: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "sys.argv = ['llmcat', 'show', 'chatglm-6b']\n"
+        "from llmcat.__main__ import main\n"
+        "main()\n"
+        "print(seen[0][0], seen[0][1] > 10_000)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from llmcat.problems import LlmcatError
 from tests.conftest import CATALOG, ROOT, Result
 
 
-def _cache_files(suffix: str = ".meta.json") -> list[Path]:
+def _cache_files(suffix: str = index.META) -> list[Path]:
     return sorted(cache_dir().glob(f"index-*{suffix}"))
 
 
@@ -47,14 +46,15 @@ def test_an_edit_invalidates_the_cache(mini_catalog: Callable[[str | None], Path
     assert len(_cache_files()) == 1  # the stale index was removed
 
 
-@pytest.mark.parametrize("damaged", [".meta.json", ".data", ".records"])
+@pytest.mark.parametrize("damaged", [index.META, index.DATA, index.RECORDS])
 def test_a_damaged_cache_is_rebuilt(damaged: str, mini_catalog: Callable[[str | None], Path]) -> None:
     root = mini_catalog(None)
     index.load(root)
     target = _cache_files(damaged)[0]
     target.write_bytes(target.read_bytes()[: len(target.read_bytes()) // 2])
     assert index.load(root).records["base-7b"]["name"] == "Base-7B"
-    assert json.loads(_cache_files()[0].read_text(encoding="utf-8"))["format"] == index.FORMAT
+    meta = index.decode_meta(_cache_files()[0].read_bytes())
+    assert meta is not None and meta["format"] == index.FORMAT
 
 
 def test_an_invalid_catalog_is_never_cached(mini_catalog: Callable[[str | None], Path]) -> None:
@@ -88,13 +88,27 @@ def test_index_columns_answer_exactly_as_the_records_do(q: query.Query) -> None:
     assert [h.to_json() for h in query.search(warm, q)] == [h.to_json() for h in query.search(cold, q)]
 
 
-def test_warm_queries_import_neither_yaml_nor_the_schema(tmp_path: Path) -> None:
+HEAVY = ("yaml", "pydantic", "llmcat.models", "llmcat.validate", "httpx")
+# What a text query need not load at all: each costs start-up time on every run.
+NOT_FOR_TEXT = ("json", "hashlib", "csv", "tempfile", "rich.tree")
+
+
+@pytest.mark.parametrize(
+    ("args", "unwanted"),
+    [
+        (["search", "--lang", "zh", "--commercial", "--json"], HEAVY),
+        (["search", "--lang", "zh", "--commercial"], HEAVY + NOT_FOR_TEXT),
+        (["show", "chatglm-6b"], HEAVY + NOT_FOR_TEXT),
+    ],
+    ids=["search-json", "search", "show"],
+)
+def test_warm_queries_import_only_what_they_need(tmp_path: Path, args: list[str], unwanted: tuple[str, ...]) -> None:
     env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path / "cache")}
     script = (
         "import sys; from llmcat.cli import main\n"
-        "sys.argv = ['llmcat', 'search', '--lang', 'zh', '--commercial', '--json']\n"
+        f"sys.argv = ['llmcat', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "loaded = [m for m in ('yaml', 'llmcat.models', 'llmcat.validate', 'httpx') if m in sys.modules]\n"
+        f"loaded = [m for m in {unwanted!r} if m in sys.modules]\n"
         "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
     )
     for run in ("cold", "warm"):
@@ -107,17 +121,25 @@ def test_warm_queries_import_neither_yaml_nor_the_schema(tmp_path: Path) -> None
 
 def _break_blob_digests() -> None:
     meta_path = _cache_files()[0]
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = index.decode_meta(meta_path.read_bytes())
+    assert meta is not None
     meta["blobs"] = {name: "0" * 40 for name in meta["blobs"]}
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    meta_path.write_bytes(index.encode_meta(meta))
 
 
 def _scramble_records() -> None:
-    target = _cache_files(".records")[0]
-    target.write_bytes(b"x" * len(target.read_bytes()))  # same size: only parsing can tell
+    target = _cache_files(index.RECORDS)[0]
+    target.write_bytes(b"x" * len(target.read_bytes()))  # same size: only the checksums can tell
 
 
-@pytest.mark.parametrize("damage", [_break_blob_digests, _scramble_records])
+def _flip_one_record_byte() -> None:
+    target = _cache_files(index.RECORDS)[0]
+    blob = bytearray(target.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    target.write_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("damage", [_break_blob_digests, _scramble_records, _flip_one_record_byte])
 def test_damage_found_while_reading_is_an_error_and_removes_the_index(
     damage: Callable[[], None], run: Callable[..., Result], mini_catalog: Callable[[str | None], Path]
 ) -> None:
@@ -127,5 +149,5 @@ def test_damage_found_while_reading_is_an_error_and_removes_the_index(
     result = run("show", "base-7b", "--catalog", str(root))
     assert result.exit_code == 1 and "index cache was damaged" in result.stderr, result
     assert "Traceback" not in result.stderr
-    assert _cache_files() == [] and _cache_files(".data") == [] and _cache_files(".records") == []
+    assert _cache_files() == [] and _cache_files(index.DATA) == [] and _cache_files(index.RECORDS) == []
     assert run("show", "base-7b", "--catalog", str(root)).exit_code == 0

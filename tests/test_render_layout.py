@@ -56,13 +56,21 @@ def _column(title: str, natural: int, *, floor: int = 0, drop: int = 0, fills: b
 
 
 def test_fit_columns_gives_the_verdict_the_rest_of_the_line() -> None:
-    columns = [_column("id", 10), _column("commercial", 200, floor=VERDICT_FLOOR, fills=True), _column("released", 10, drop=1)]
+    columns = [
+        _column("id", 10),
+        _column("commercial", 200, floor=VERDICT_FLOOR, fills=True),
+        _column("released", 10, drop=1),
+    ]
     kept = fit_columns(columns, 100)
     assert [(c.title, c.size) for c in kept] == [("id", 10), ("commercial", 76), ("released", 10)]
 
 
 def test_fit_columns_drops_then_squeezes_the_verdict_but_never_the_id() -> None:
-    columns = [_column("id", 30), _column("commercial", 200, floor=VERDICT_FLOOR, fills=True), _column("kind", 8, drop=1)]
+    columns = [
+        _column("id", 30),
+        _column("commercial", 200, floor=VERDICT_FLOOR, fills=True),
+        _column("kind", 8, drop=1),
+    ]
     kept = fit_columns(columns, 40)
     assert [(c.title, c.size) for c in kept] == [("id", 30), ("commercial", 8)]
 

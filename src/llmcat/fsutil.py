@@ -14,16 +14,17 @@ def cache_dir() -> Path:
     return Path(base) / "llmcat"
 
 
-def write_atomic(path: Path, text: str) -> bool:
+def write_atomic(path: Path, data: str | bytes) -> bool:
     """Write via a temporary file and a rename, so readers never see half a file. False on failure."""
     import tempfile  # only writers need it
 
+    blob = data.encode() if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(blob)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -3,11 +3,15 @@
 The first query after any change validates the catalog and writes three files to the user's
 cache directory (``LLMCAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/llmcat``, else ``~/.cache/llmcat``):
 
-* ``….records``: one JSON line per entry, its record and its default verdict, read by offset
-  only for the entries a command shows;
+* ``….records``: one marshal blob per entry, its record and its default verdict, read by offset
+  (and checked against its CRC-32) only for the entries a command shows;
 * ``….data``: the search columns, the name/family/lineage maps, paths and offsets, each a marshal
-  blob decoded only when a command needs it (a BLAKE2 digest of the file is checked first);
-* ``….meta.json``: the key and the digests, written last: it is the commit point.
+  blob decoded only when a command needs it (its BLAKE2 digest is checked first);
+* ``….meta``: the key, the sizes and the digests, itself marshalled behind its own digest and
+  written last: it is the commit point.
+
+Marshal rather than JSON: it decodes several times faster, and a query then need not import
+the json module at all (~1.5 ms of every run). Nothing is decoded before its checksum matches.
 
 The key covers every file's path, size and mtime_ns plus llmcat's version, so an added, removed
 or edited file rebuilds the index. Later queries import neither yaml nor pydantic and parse no
@@ -18,10 +22,10 @@ never cached.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import stat
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -36,7 +40,8 @@ try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on ever
 except ImportError:  # pragma: no cover - CPython builds without the module
     from hashlib import blake2b
 
-FORMAT = 5
+FORMAT = 6
+META, DATA, RECORDS = ".meta", ".data", ".records"
 
 
 def _scan(root: Path) -> list[str]:
@@ -104,9 +109,11 @@ def _digest(data: bytes) -> str:
 
 
 class _EntryFile:
-    """The records file, read by offset; parsed lines are kept."""
+    """The records file, read by offset; decoded records are kept."""
 
-    def __init__(self, path: Path, offsets: Mapping[str, tuple[int, int]], on_damage: Callable[[str], None]) -> None:
+    def __init__(
+        self, path: Path, offsets: Mapping[str, tuple[int, int, int]], on_damage: Callable[[str], None]
+    ) -> None:
         self.path = path
         self.on_damage = on_damage
         self.offsets = offsets
@@ -114,33 +121,34 @@ class _EntryFile:
         self._parsed: dict[str, dict[str, Any]] = {}
 
     def entry(self, entry_id: str) -> dict[str, Any]:
-        found: Any = self._parsed.get(entry_id)
+        found = self._parsed.get(entry_id)
         if found is None:
-            offset, length = self.offsets[entry_id]
+            offset, length, crc = self.offsets[entry_id]
             if self._handle is None:
                 self._handle = self.path.open("rb")
             self._handle.seek(offset)
-            try:
-                found = json.loads(self._handle.read(length))
-                ok = isinstance(found, dict) and found["r"]["id"] == entry_id
-            except (ValueError, KeyError, TypeError):
-                ok = False
-            if not ok:
-                self.on_damage(f"record {entry_id}")
-            self._parsed[entry_id] = found
-        entry: dict[str, Any] = found
-        return entry
+            found = self._decode(entry_id, self._handle.read(length), crc)
+        return found
 
     def load_all(self) -> None:
         if len(self._parsed) == len(self.offsets):
             return
-        with self.path.open("rb") as handle:
-            for line in handle:
-                try:
-                    item = json.loads(line)
-                    self._parsed.setdefault(item["r"]["id"], item)
-                except (ValueError, KeyError, TypeError):
-                    self.on_damage("records")
+        blob = self.path.read_bytes()
+        for entry_id, (offset, length, crc) in self.offsets.items():
+            if entry_id not in self._parsed:
+                self._decode(entry_id, blob[offset : offset + length], crc)
+
+    def _decode(self, entry_id: str, raw: bytes, crc: int) -> dict[str, Any]:
+        found: Any = None
+        if zlib.crc32(raw) == crc:
+            try:
+                found = marshal.loads(raw)
+            except (ValueError, EOFError, TypeError):
+                found = None
+        if not (isinstance(found, dict) and isinstance(found.get("r"), dict) and found["r"].get("id") == entry_id):
+            self.on_damage(f"record {entry_id}")
+        self._parsed[entry_id] = found
+        return found  # type: ignore[no-any-return]
 
 
 class DamagedIndex(LlmcatError):
@@ -149,7 +157,7 @@ class DamagedIndex(LlmcatError):
 
 def damaged(base: Path, part: str) -> NoReturn:
     """Remove a damaged index and stop: the next run rebuilds it from the YAML files."""
-    for suffix in (".meta.json", ".data", ".records"):
+    for suffix in (META, DATA, RECORDS):
         base.with_suffix(suffix).unlink(missing_ok=True)
     raise DamagedIndex(
         f"the index cache was damaged ({base.name}, {part}); it has been removed, run the command again to rebuild it"
@@ -259,18 +267,18 @@ def _write(root: Path, key: str, catalog: Catalog) -> None:
     from llmcat.query import ROW_FIELDS, row_of
 
     verdicts = cache_for(catalog)
-    lines: list[bytes] = []
-    offsets: dict[str, tuple[int, int]] = {}
+    parts: list[bytes] = []
+    offsets: dict[str, tuple[int, int, int]] = {}
     rows: list[list[Any]] = []
     position = 0
     for entry_id, record in catalog.records.items():
         verdict = verdicts.get(entry_id).to_json() if record["kind"] != "license" else None
-        line = json.dumps({"r": record, "v": verdict}, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        offsets[entry_id] = (position, len(line))
-        position += len(line)
-        lines.append(line)
+        part = marshal.dumps({"r": record, "v": verdict})
+        offsets[entry_id] = (position, len(part), zlib.crc32(part))
+        position += len(part)
+        parts.append(part)
         rows.append(row_of(record, verdict["effective"] if verdict else "unknown"))
-    records_blob = b"".join(lines)
+    records_blob = b"".join(parts)
     blobs = {f"col:{name}": marshal.dumps([row[i] for row in rows]) for i, name in enumerate(ROW_FIELDS)}
     blobs.update(
         maps=marshal.dumps(catalog.export_maps()),
@@ -289,23 +297,25 @@ def _write(root: Path, key: str, catalog: Catalog) -> None:
         "columns": list(ROW_FIELDS),
     }
     if (
-        _write_bytes(base.with_suffix(".records"), records_blob)
-        and _write_bytes(base.with_suffix(".data"), data_blob)
-        and write_atomic(base.with_suffix(".meta.json"), json.dumps(meta))
+        write_atomic(base.with_suffix(RECORDS), records_blob)
+        and write_atomic(base.with_suffix(DATA), data_blob)
+        and write_atomic(base.with_suffix(META), encode_meta(meta))
     ):
         _remove_stale(root, key)
 
 
-def _write_bytes(path: Path, blob: bytes) -> bool:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        return False
-    return True
+def encode_meta(meta: dict[str, Any]) -> bytes:
+    payload = marshal.dumps(meta)
+    return blake2b(payload, digest_size=20).digest() + payload
+
+
+def decode_meta(raw: bytes) -> dict[str, Any] | None:
+    """The metadata, or None when its digest does not match (truncated, damaged, foreign)."""
+    digest, payload = raw[:20], raw[20:]
+    if blake2b(payload, digest_size=20).digest() != digest:
+        return None
+    meta = marshal.loads(payload)
+    return meta if isinstance(meta, dict) else None
 
 
 def _remove_stale(root: Path, key: str) -> None:
@@ -318,11 +328,11 @@ def _remove_stale(root: Path, key: str) -> None:
 def _read(root: Path, key: str) -> Catalog | None:
     base = cache_dir() / f"{_stem(root)}-{key[:16]}"
     try:
-        meta = json.loads(base.with_suffix(".meta.json").read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != key:
+        meta = decode_meta(base.with_suffix(META).read_bytes())
+        if meta is None or meta.get("format") != FORMAT or meta.get("key") != key:
             return None
-        data_blob = base.with_suffix(".data").read_bytes()
-        records_path = base.with_suffix(".records")
+        data_blob = base.with_suffix(DATA).read_bytes()
+        records_path = base.with_suffix(RECORDS)
         if len(data_blob) != meta["data_size"] or records_path.stat().st_size != meta["records_size"]:
             return None
         blobs = _Blobs(marshal.loads(data_blob), meta["blobs"], base)

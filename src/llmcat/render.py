@@ -6,7 +6,6 @@ control characters (terminal escape sequences, bidi overrides) are shown escaped
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -44,6 +43,8 @@ def stderr_console() -> Console:
 
 
 def dump_json(data: Any) -> str:
+    import json  # only JSON output needs it; a text query never loads it
+
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 

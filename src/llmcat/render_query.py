@@ -5,22 +5,24 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.panel import Panel
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
-from rich.tree import Tree
 
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record
 from llmcat.quantity import format_count
 from llmcat.query import Hit, entry_json, lineage_of
 from llmcat.render import dump_json, plain, safe, safe_line, stdout_console, write
+
+if TYPE_CHECKING:  # panels (show) and trees (why) are imported by the commands that draw them
+    from rich.panel import Panel
+    from rich.tree import Tree
 
 STATUS_STYLE = {"yes": "green", "conditional": "yellow", "no": "red", "unknown": "magenta"}
 LABELS = {
@@ -250,6 +252,8 @@ def search_json(hits: Sequence[Hit]) -> None:
 def show_entry(
     catalog: Catalog, record: Record, verdict: lineage.Verdict, lang: str, hardware_rows: Sequence[dict[str, Any]] = ()
 ) -> None:
+    from rich.panel import Panel
+
     labels = LABELS[lang]
     console = stdout_console()
     title = Text(safe(record.get("name", record["id"])), style="bold")
@@ -359,6 +363,8 @@ def _licenses(catalog: Catalog, record: Record, verdict: lineage.Verdict, lang: 
 
 
 def _verdict_panel(verdict: lineage.Verdict, lang: str) -> Panel:
+    from rich.panel import Panel
+
     labels = LABELS[lang]
     head = Text(f"{verdict.effective}", style="bold " + STATUS_STYLE.get(verdict.effective, ""))
     head.append(f"  (own license: {verdict.declared}; policy {verdict.policy}", style="dim")
@@ -445,6 +451,8 @@ def show_json(record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | 
 
 
 def why_tree(node: lineage.Node, lang: str) -> None:
+    from rich.tree import Tree
+
     console = stdout_console()
     tree = Tree(_node_label(node))
     _grow(tree, node)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import typer
 
@@ -72,9 +72,11 @@ def _register_only(command: str) -> None:
     ]
 
 
-def main() -> None:
+def main(before_run: Callable[[], None] | None = None) -> None:
     command = _requested(sys.argv[1:])
     load_commands([command] if command else None)
     if command:
         _register_only(command)
+    if before_run:
+        before_run()
     app(prog_name="llmcat")
