@@ -5,7 +5,9 @@ Usage: python scripts/gen_catalog.py N DIR [--seed 0]
 About 75% models, 20% datasets and 5% toolkits, over a fixed set of licenses; models name
 earlier models as base models and datasets as training data, datasets derive from earlier
 datasets, so lineage verdicts have real chains to follow. Text fields have realistic lengths
-in English and Chinese.
+in English and Chinese. Like the shipped catalog, it passes `llmcat validate --strict`: an
+entry with a permissive license and an upstream carries a reviewed ``lineage_note``, as
+contributors add when llmcat warns that the lineage restricts it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,18 @@ def common(rng: random.Random, eid: str, kind: str, n: int) -> str:
     )
 
 
+PERMISSIVE = {lid for lid, status, _ in LICENSES if status == "yes"}
+LINEAGE_NOTE = (
+    "lineage_note:\n"
+    '  en: "Upstream terms reviewed: the restriction they carry applies to this entry."\n'
+    '  zh: "已核对上游条款：其限制适用于本条目。"\n'
+)
+
+
+def reviewed(license_id: str, has_upstream: bool) -> str:
+    return LINEAGE_NOTE if has_upstream and license_id in PERMISSIVE else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int)
@@ -99,9 +113,11 @@ def main() -> None:
             eid = f"gen-data-{n}"
             derived = f"derived_from: [{rng.choice(datasets)}]\n" if datasets and rng.random() < 0.3 else ""
             generated = "generated_by: [gpt-4]\n" if rng.random() < 0.1 else ""
+            data_license = rng.choice(LICENSES)[0]
             body = (
-                common(rng, eid, "dataset", n) + f"license:\n  data: {rng.choice(LICENSES)[0]}\n"
+                common(rng, eid, "dataset", n) + f"license:\n  data: {data_license}\n"
                 f"size: {{samples: {rng.randint(1, 900)}K}}\norigin: web-crawl\n{derived}{generated}"
+                + reviewed(data_license, bool(derived or generated))
             )
             datasets.append(eid)
             folder = "datasets"
@@ -119,11 +135,13 @@ def main() -> None:
             hidden = {0.5: 1024, 1.3: 2048, 3: 2560, 6.7: 4096, 7: 4096, 13: 5120, 33: 6656, 65: 8192}[params]
             base = f"base_model: {rng.choice(models)}\n" if models and rng.random() < 0.4 else ""
             trained = f"trained_on: [{', '.join(rng.sample(datasets, min(2, len(datasets))))}]\n"
+            weights = rng.choice(LICENSES)[0]
             body = (
-                common(rng, eid, "model", n) + f"license:\n  weights: {rng.choice(LICENSES)[0]}\n  code: gen-apache\n"
+                common(rng, eid, "model", n) + f"license:\n  weights: {weights}\n  code: gen-apache\n"
                 f"family: gen-family-{n % 50}\nparams: {params}B\narchitecture: decoder-only\ncontext_length: 2048\n"
                 f"{base}{trained}training_tokens: 1T\n"
                 f"config: {{layers: {layers}, hidden_size: {hidden}, attention_heads: {hidden // 128}, vocab_size: 32000}}\n"
+                + reviewed(weights, True)
             )
             models.append(eid)
             folder = "models"

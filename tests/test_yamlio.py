@@ -61,6 +61,26 @@ class TestPolicy:
         assert problem("a: &x [1]\nb: *x\n").code == "yaml-alias"
         assert problem("base: &b {k: 1}\nother:\n  <<: *b\n").code == "yaml-alias"
 
+    def test_a_recursive_alias_is_refused_not_followed(self) -> None:
+        assert problem("a: &x [1, *x]\n").code == "yaml-alias"
+
+    def test_an_anchor_without_an_alias_is_harmless(self) -> None:
+        assert load("a: &x 1\nurl: https://x.org/?a=1&b=2*3\n") == {"a": 1, "url": "https://x.org/?a=1&b=2*3"}
+
+    def test_explicit_core_tags_must_match_their_value(self) -> None:
+        assert load("a: !!int '12'\nb: !!str 12\n") == {"a": 12, "b": "12"}
+        assert problem("a: !!int twelve\n").code == "yaml-tag"
+        assert problem("a: !!bool yes\n").code == "yaml-tag"
+
+    def test_special_floats_and_underscores(self) -> None:
+        data = load("a: .inf\nb: -.Inf\nc: 1_000\nd: 1_0.5\ne: +5\n")
+        assert data == {"a": float("inf"), "b": float("-inf"), "c": 1000, "d": 10.5, "e": 5}
+        assert load("n: .NaN\n")["n"] != load("n: .NaN\n")["n"]  # NaN
+
+    @pytest.mark.parametrize("text", ["1: x\n", "? [a]\n: 1\n", "? {k: v}\n: 1\n", "~: x\n"])
+    def test_keys_must_be_text(self, text: str) -> None:
+        assert problem(text).code == "bad-key"
+
     def test_deep_nesting_is_refused(self) -> None:
         assert problem("a: " + "[" * 200 + "]" * 200 + "\n").code in {"too-deep", "yaml-syntax"}
 
