@@ -123,7 +123,7 @@ def _break_blob_digests() -> None:
     meta_path = _cache_files()[0]
     meta = index.decode_meta(meta_path.read_bytes())
     assert meta is not None
-    meta["blobs"] = {name: "0" * 40 for name in meta["blobs"]}
+    meta["blobs"] = {name: (offset, length, "0" * 40) for name, (offset, length, _) in meta["blobs"].items()}
     meta_path.write_bytes(index.encode_meta(meta))
 
 

@@ -151,3 +151,13 @@ def test_override_reason_keeps_the_declared_status(tmp_path: Path) -> None:
     verdict = lineage.verdict(cat, "own-model")
     assert verdict.effective == "yes"
     assert verdict.override_reason == "the data owner released the model"
+
+
+def test_a_node_in_another_role_keeps_everything_else() -> None:
+    node = lineage.Node("a", "entry", "model", "mit", "yes")
+    for name in lineage.Node.__slots__:
+        if name != "role":
+            setattr(node, name, object())  # a distinct marker per slot
+    copy = node.with_role("base model")
+    assert copy.role == "base model"
+    assert [s for s in lineage.Node.__slots__ if s != "role" and getattr(copy, s) is not getattr(node, s)] == []

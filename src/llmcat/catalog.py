@@ -36,7 +36,7 @@ class Catalog:
         paths: Mapping[str, str] | None = None,
         *,
         maps: Mapping[str, Any] | None = None,
-        columns: Mapping[str, list[Any]] | None = None,
+        columns: Mapping[str, Any] | None = None,
         verdicts: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self.root = root

@@ -95,10 +95,10 @@ class Node:
 
     def with_role(self, role: str) -> Node:
         """A shallow copy in another role (the memo shares computed nodes between parents)."""
-        copy = Node.__new__(Node)
-        for name in Node.__slots__:
-            setattr(copy, name, getattr(self, name))
-        copy.role = role
+        copy = Node(self.id, role, self.kind, self.license, self.declared, self.effective)
+        copy.propagates, copy.decisive, copy.override_reason = self.propagates, self.decisive, self.override_reason
+        copy.reasons, copy.caveats, copy.children = self.reasons, self.caveats, self.children
+        copy.conditions, copy.obligations = self.conditions, self.obligations
         return copy
 
 

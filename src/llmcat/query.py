@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import heapq
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import compress
+from operator import methodcaller
 from typing import Any, NamedTuple
 
 from llmcat import lineage
@@ -88,13 +92,26 @@ ROW_FIELDS = (
 )
 
 
+def language_prefixes(tags: list[str]) -> list[str]:
+    """Every leading part of every tag, case-folded: zh-Hant-TW gives zh, zh-hant and zh-hant-tw.
+    `--lang zh` then matches zh, zh-Hans and zh-Hant by one membership test."""
+    out: list[str] = []
+    for tag in tags:
+        parts = tag.casefold().split("-")
+        for end in range(1, len(parts) + 1):
+            prefix = "-".join(parts[:end])
+            if prefix not in out:
+                out.append(prefix)
+    return out
+
+
 def row_of(record: Record, effective: str) -> list[Any]:
     return [
         record["id"],
         record["kind"],
         record.get("name", ""),
         record.get("params"),
-        [tag.casefold() for tag in record.get("languages", [])],
+        language_prefixes(record.get("languages", [])),
         [v for v in record.get("license", {}).values() if isinstance(v, str)],
         fold(record.get("organization", "")),
         [fold(t) for t in record.get("tags", [])],
@@ -106,63 +123,56 @@ def row_of(record: Record, effective: str) -> list[Any]:
     ]
 
 
-def _column_filters(q: Query) -> list[tuple[str, Callable[[Any], bool]]]:
-    """The search filters, each a test on one column (see ROW_FIELDS)."""
-    tests: list[tuple[str, Callable[[Any], bool]]] = []
+Test = Callable[[Any], bool]
+COMMERCIAL = frozenset({"yes", "conditional"})
+
+
+def _column_filters(q: Query) -> list[tuple[str, Test]]:
+    """The search filters, each a test on one column (see ROW_FIELDS). Tests are C-level
+    callables where they can be (bound methods, methodcaller), so that filtering 100,000 rows
+    runs no Python frame per row."""
+    tests: list[tuple[str, Test]] = []
     if q.kinds:
-        kinds = set(q.kinds)
-        tests.append(("kind", lambda v: v in kinds))
+        tests.append(("kind", frozenset(q.kinds).__contains__))
     for lang in q.langs:
-        want, prefix = lang.casefold(), lang.casefold() + "-"
-        tests.append(  # the column holds case-folded tags
-            ("languages", lambda v, w=want, p=prefix: w in v or any(t.startswith(p) for t in v))  # type: ignore[misc]
-        )
-    if q.text:
-        needle = fold(q.text.strip())
-        tests.append(("haystack", lambda v: needle in v))
+        tests.append(("languages", methodcaller("__contains__", lang.casefold())))
     if q.license:
-        wanted = q.license
-        tests.append(("licenses", lambda v: wanted in v))
+        tests.append(("licenses", methodcaller("__contains__", q.license)))
     if q.org:
-        org = fold(q.org)
-        tests.append(("organization", lambda v: org in v))
+        tests.append(("organization", methodcaller("__contains__", fold(q.org))))
     if q.tag:
-        tag = fold(q.tag)
-        tests.append(("tags", lambda v: tag in v))
+        tests.append(("tags", methodcaller("__contains__", fold(q.tag))))
     if q.family:
-        family = fold(q.family)
-        tests.append(("family", lambda v: v == family))
+        tests.append(("family", fold(q.family).__eq__))
     low, high = q.params
     if low is not None or high is not None:
         tests.append(("params", lambda v: v is not None and (low is None or v >= low) and (high is None or v <= high)))
     if q.status:
-        status = q.status
-        tests.append(("status", lambda v: v == status))
+        tests.append(("status", q.status.__eq__))
     if q.commercial:
-        tests.append(("effective", lambda v: v in ("yes", "conditional")))
+        tests.append(("effective", COMMERCIAL.__contains__))
     if q.no_conditions:
-        tests.append(("effective", lambda v: v == "yes"))
+        tests.append(("effective", "yes".__eq__))
     return tests
 
 
-def _search_columns(
-    catalog: Catalog, columns: Mapping[str, list[Any]], q: Query, cache: lineage.VerdictCache
-) -> list[Hit]:
-    kept: list[int] | range = range(len(columns["id"]))
+def _search_columns(catalog: Catalog, columns: Mapping[str, Any], q: Query, cache: lineage.VerdictCache) -> list[Hit]:
     tests = _column_filters(q)
     if not q.kinds:
-        tests.insert(0, ("kind", lambda v: v != "license"))
+        tests.insert(0, ("kind", "license".__ne__))
+    kept: Iterable[int] = range(len(columns["id"]))
+    if q.text:
+        kept = text_rows(columns["haystack"], fold(q.text.strip()))
     for name, test in tests:
         values = columns[name]
-        kept = [i for i in kept if test(values[i])]
+        kept = list(compress(kept, map(test, map(values.__getitem__, kept))))
     ids = columns["id"]
-    kept = sorted(kept, key=_column_sort_key(q.sort, columns))
-    if q.limit:
-        kept = kept[: q.limit]
-    return [Hit(catalog.records[ids[i]], cache.get(ids[i], q.as_of, q.policy)) for i in kept]
+    rank = columns[f"rank:{q.sort}"].__getitem__
+    ordered = heapq.nsmallest(q.limit, kept, key=rank) if q.limit else sorted(kept, key=rank)
+    return [Hit(catalog.records[ids[i]], cache.get(ids[i], q.as_of, q.policy)) for i in ordered]
 
 
-def _column_sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[int], Any]:
+def _sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[int], Any]:
     ids = columns["id"]
     if name == "params":
         params = columns["params"]
@@ -177,15 +187,61 @@ def _column_sort_key(name: str, columns: Mapping[str, list[Any]]) -> Callable[[i
     return lambda i: (kinds[i], ids[i])
 
 
+def rank_columns(columns: Mapping[str, list[Any]]) -> dict[str, list[int]]:
+    """Each row's place in each sort order, so that sorting the hits compares plain ints."""
+    ranks: dict[str, list[int]] = {}
+    for name in SORT_KEYS:
+        order = sorted(range(len(columns["id"])), key=_sort_key(name, columns))
+        rank = [0] * len(order)
+        for place, row in enumerate(order):
+            rank[row] = place
+        ranks[f"rank:{name}"] = rank
+    return ranks
+
+
+def searchable(columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The columns as search reads them: with rank columns, and the per-row search texts packed
+    into one string and the offsets where each row's text starts (see `text_rows`)."""
+    out: dict[str, Any] = dict(columns)
+    out.update(rank_columns(columns))
+    out["haystack"] = pack_texts(columns["haystack"])
+    return out
+
+
+def pack_texts(texts: list[str]) -> tuple[str, list[int]]:
+    starts, position = [], 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + 1
+    return "\n".join(texts), starts
+
+
+def text_rows(haystack: tuple[str, list[int]], needle: str) -> list[int]:
+    """Rows whose search text contains ``needle``: `str.find` over one string, which at 100,000
+    rows is several times faster than a test per row (and than decoding 100,000 strings)."""
+    joined, starts = haystack
+    rows: list[int] = []
+    at = joined.find(needle) if needle else -1
+    while at != -1:
+        row = bisect_right(starts, at) - 1
+        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(joined)
+        if at + len(needle) <= end:
+            rows.append(row)
+            at = joined.find(needle, end + 1)
+        else:  # the match runs into the next row's text
+            at = joined.find(needle, at + 1)
+    return rows if needle else list(range(len(starts)))
+
+
 def columns_of(
     catalog: Catalog, cache: lineage.VerdictCache, as_of: str | None, policy: lineage.Policy
-) -> dict[str, list[Any]]:
+) -> dict[str, Any]:
     """Search columns built from the records (what the index stores for the default verdicts)."""
     rows = [
         row_of(r, cache.get(r["id"], as_of, policy).effective if r["kind"] != "license" else "unknown")
         for r in catalog.records.values()
     ]
-    return {name: [row[i] for row in rows] for i, name in enumerate(ROW_FIELDS)}
+    return searchable({name: [row[i] for row in rows] for i, name in enumerate(ROW_FIELDS)})
 
 
 def search(catalog: Catalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
@@ -196,7 +252,7 @@ def search(catalog: Catalog, q: Query, verdicts: lineage.VerdictCache | None = N
     """
     cache = verdicts or lineage.cache_for(catalog)
     if catalog.columns is not None and q.as_of is None and q.policy == "strict":
-        columns: Mapping[str, list[Any]] = catalog.columns
+        columns: Mapping[str, Any] = catalog.columns
     else:
         columns = columns_of(catalog, cache, q.as_of, q.policy)
     return _search_columns(catalog, columns, q, cache)
