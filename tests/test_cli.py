@@ -237,13 +237,47 @@ def test_the_collector_is_off_during_start_up_and_on_when_the_command_runs() -> 
     script = (
         "import gc, sys\n"
         "import typer.main\n"
-        "seen = []\n"
-        "typer.main.Typer.__call__ = lambda *_, **__: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "def run(*_, **__):\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+        "    raise SystemExit(3)\n"
+        "typer.main.Typer.__call__ = run\n"
         "sys.argv = ['llmcat', 'show', 'chatglm-6b']\n"
         "from llmcat.__main__ import main\n"
         "main()\n"
-        "print(seen[0][0], seen[0][1] > 10_000)\n"
+        "print('not reached: the process ends in main')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_output_is_flushed_and_exit_codes_kept_by_the_fast_exit(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path), "NO_COLOR": "1"}
+
+    def llmcat(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "llmcat", *args], env=env, capture_output=True, text=True)
+
+    shown = llmcat("search", "--json")
+    assert shown.returncode == 0 and len(json.loads(shown.stdout)) > 100  # all of a long output arrives
+    missing = llmcat("show", "no-such-entry")
+    assert missing.returncode == 1 and "no entry" in missing.stderr
+    assert llmcat("search", "--format", "xml").returncode == 2
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "llmcat", "search", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # like `| head -c 10`: the rest of the JSON meets a closed pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr

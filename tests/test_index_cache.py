@@ -151,3 +151,20 @@ def test_damage_found_while_reading_is_an_error_and_removes_the_index(
     assert "Traceback" not in result.stderr
     assert _cache_files() == [] and _cache_files(index.DATA) == [] and _cache_files(index.RECORDS) == []
     assert run("show", "base-7b", "--catalog", str(root)).exit_code == 0
+
+
+def test_the_collector_is_paused_for_bulk_work_and_restored() -> None:
+    import gc
+
+    from llmcat.gcpause import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block restores the outer block's state
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()

@@ -36,6 +36,7 @@ from typing import IO, Any, NoReturn
 from llmcat import __version__
 from llmcat.catalog import Catalog
 from llmcat.fsutil import cache_dir, write_atomic
+from llmcat.gcpause import collector_paused
 from llmcat.problems import LlmcatError
 
 try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on every query)
@@ -314,7 +315,8 @@ def build(root: Path) -> Catalog:
     return catalog
 
 
-def _write(root: Path, key: str, catalog: Catalog) -> None:
+def _write(root: Path, key: str, catalog: Catalog) -> dict[str, Any]:
+    """Write the index of a validated catalog; return its search columns."""
     from llmcat.lineage import cache_for
     from llmcat.query import ROW_FIELDS, row_of, searchable
 
@@ -362,6 +364,7 @@ def _write(root: Path, key: str, catalog: Catalog) -> None:
         and write_atomic(base.with_suffix(META), encode_meta(meta))
     ):
         _remove_stale(root, key)
+    return columns
 
 
 def encode_meta(meta: dict[str, Any]) -> bytes:
@@ -417,6 +420,7 @@ def load(root: Path, use_cache: bool = True) -> Catalog:
     cached = _read(root, key)
     if cached is not None:
         return cached
-    catalog = build(root)
-    _write(root, key, catalog)
+    with collector_paused():
+        catalog = build(root)
+        catalog.columns = _write(root, key, catalog)  # this run's query need not compute them again
     return catalog

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
+from llmcat.gcpause import collector_paused
 from llmcat.index import catalog_files
 from llmcat.models import FOLDER_BY_KIND, KIND_BY_FOLDER, LICENSE_KEYS_BY_KIND, MODEL_BY_KIND
 from llmcat.problems import Problem, Report, Severity
@@ -185,7 +186,13 @@ def validate_catalog(
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none).
     """
-    root = root.resolve()
+    with collector_paused():
+        return _validate(root.resolve(), only, extra_rules, jobs)
+
+
+def _validate(
+    root: Path, only: Sequence[Path], extra_rules: Sequence[ExtraRule], jobs: int | None
+) -> tuple[Report, Catalog]:
     report = Report()
     records: dict[str, Record] = {}
     paths: dict[str, str] = {}
