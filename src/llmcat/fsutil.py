@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -14,17 +15,20 @@ def cache_dir() -> Path:
     return Path(base) / "llmcat"
 
 
-def write_atomic(path: Path, data: str | bytes) -> bool:
-    """Write via a temporary file and a rename, so readers never see half a file. False on failure."""
+def write_atomic(path: Path, data: str | bytes | Iterable[bytes]) -> bool:
+    """Write via a temporary file and a rename, so readers never see half a file. False on failure.
+
+    ``data`` may be a sequence of byte strings, written in turn (no copy of them all joined).
+    """
     import tempfile  # only writers need it
 
-    blob = data.encode() if isinstance(data, str) else data
+    chunks = [data.encode()] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
+                handle.writelines(chunks)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

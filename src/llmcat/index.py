@@ -359,8 +359,8 @@ def _write(root: Path, key: str, catalog: Catalog) -> dict[str, Any]:
         "columns": list(columns),
     }
     if (
-        write_atomic(base.with_suffix(RECORDS), b"".join(parts))
-        and write_atomic(base.with_suffix(DATA), b"".join(blobs.values()))
+        write_atomic(base.with_suffix(RECORDS), parts)
+        and write_atomic(base.with_suffix(DATA), blobs.values())
         and write_atomic(base.with_suffix(META), encode_meta(meta))
     ):
         _remove_stale(root, key)
