@@ -281,3 +281,10 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     proc.stdout.close()  # like `| head -c 10`: the rest of the JSON meets a closed pipe
     stderr = proc.stderr.read().decode()
     assert proc.wait() == 0 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+def test_search_json_is_written_as_one_indented_document(run: Run) -> None:
+    out = run("search", "--family", "pythia", "--json").stdout
+    hits = json.loads(out)
+    assert len(hits) > 1 and out == json.dumps(hits, ensure_ascii=False, indent=2) + "\n"
+    assert run("search", "--family", "pythia", "--limit", "1", "--json").stdout.startswith("[\n  {\n    ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -243,7 +244,18 @@ def search_markdown(hits: Sequence[Hit]) -> None:
 
 
 def search_json(hits: Sequence[Hit]) -> None:
-    write(dump_json([h.to_json() for h in hits]))
+    """The same text as one ``json.dumps(list, indent=2)``, written entry by entry, so that
+    tens of thousands of hits never sit in memory as one list of dicts and one string."""
+    if not hits:
+        write("[]")
+        return
+    out = sys.stdout
+    out.write("[\n")
+    for number, hit in enumerate(hits):
+        # JSON strings hold no raw newline, so every newline here is structure: indent it.
+        out.write("  " + dump_json(hit.to_json()).replace("\n", "\n  "))
+        out.write(",\n" if number < len(hits) - 1 else "\n")
+    out.write("]\n")
 
 
 # --- show -------------------------------------------------------------------------------
