@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -168,3 +169,59 @@ def test_the_collector_is_paused_for_bulk_work_and_restored() -> None:
     with pytest.raises(ValueError), collector_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change the content, keep the size and the mtime: what a coarse-timestamp file system
+    (or `cp -p`) can leave behind."""
+    assert len(old) == len(new)
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+
+
+def _touch_all(root: Path) -> None:
+    for path in root.rglob("*.yaml"):
+        os.utime(path)  # now: too recent to trust by its mtime
+
+
+def test_a_recent_file_is_checked_by_content(mini_catalog: Callable[[str | None], Path]) -> None:
+    root = mini_catalog(None)
+    _touch_all(root)
+    index.load(root)
+    _same_size_edit(root / "models" / "base-7b.yaml", "Base-7B", "Base-7X")
+    assert index.load(root).records["base-7b"]["name"] == "Base-7X"
+
+
+def test_files_old_enough_are_trusted_and_no_longer_hashed(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = mini_catalog(None)
+    _touch_all(root)
+    index.load(root)
+    meta = index.decode_meta(_cache_files()[0].read_bytes())
+    assert meta is not None and "models/base-7b.yaml" in meta["racy"]
+    later = time.time_ns() + index.RACY_NS + 1
+    monkeypatch.setattr(index.time, "time_ns", lambda: later)
+    assert index.load(root).records["base-7b"]["name"] == "Base-7B"
+    meta = index.decode_meta(_cache_files()[0].read_bytes())
+    assert meta is not None and meta["racy"] == {}
+
+
+def test_content_check_catches_edits_that_keep_old_mtimes(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = mini_catalog(None)
+    for path in root.rglob("*.yaml"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))  # long ago: trusted
+    index.load(root)
+    _same_size_edit(root / "models" / "base-7b.yaml", "Base-7B", "Base-7X")
+    assert index.load(root).records["base-7b"]["name"] == "Base-7B"  # what mtimes alone can see
+    monkeypatch.setenv(index.CHECK_ENV, "content")
+    assert index.load(root).records["base-7b"]["name"] == "Base-7X"
+
+
+def test_an_unknown_cache_check_is_a_clear_error(run: Callable[..., Result]) -> None:
+    result = run("search", env={index.CHECK_ENV: "sometimes"})
+    assert result.exit_code == 1 and "LLMCAT_CACHE_CHECK" in result.stderr and "Traceback" not in result.stderr

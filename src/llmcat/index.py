@@ -26,12 +26,13 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 
 from llmcat import __version__
 from llmcat.catalog import Catalog
@@ -44,7 +45,7 @@ try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on ever
 except ImportError:  # pragma: no cover - CPython builds without the module
     from hashlib import blake2b
 
-FORMAT = 8
+FORMAT = 9
 META, DATA, RECORDS = ".meta", ".data", ".records"
 
 
@@ -91,7 +92,10 @@ def _folder_stamps(folder: str) -> tuple[list[str], list[tuple[int, int, int]]]:
     return names, [_STAT_KEY(os.stat(os.path.join(folder, name))) for name in names]
 
 
-def _stamps(root: Path) -> list[tuple[str, list[str], list[tuple[int, int, int]]]]:
+Stamps = list[tuple[str, list[str], list[tuple[int, int, int]]]]
+
+
+def _stamps(root: Path) -> Stamps:
     """(folder, YAML file names, their size, mtime_ns and mode) of every folder below ``root``,
     hidden folders skipped, in a stable order."""
     out = []
@@ -110,10 +114,53 @@ def _stamps(root: Path) -> list[tuple[str, list[str], list[tuple[int, int, int]]
     return out
 
 
-def signature(root: Path) -> str:
-    """Changes with any added, removed or edited file (path, size, mtime_ns) and with llmcat's version."""
-    material = marshal.dumps((FORMAT, __version__, str(root), _stamps(root)))
-    return blake2b(material, digest_size=20).hexdigest()
+# How mtimes are trusted. By default a file's (size, mtime_ns) stands for its content, except
+# for files whose mtime is within RACY_NS of the moment they were stamped: on a file system
+# with coarse timestamps (FAT: 2 s, HFS+ and ext3: 1 s) such a file can change again without
+# its mtime changing, so its content digest is kept and checked on every read, until it is old
+# enough to be trusted (git's "racy clean" entries). LLMCAT_CACHE_CHECK=content keys the index
+# on every file's content instead, for file systems or tools that keep mtimes while changing
+# content (`cp -p`, `rsync -t`, some CI caches).
+RACY_NS = 2_000_000_000
+CHECK_ENV = "LLMCAT_CACHE_CHECK"
+
+
+class Fingerprint(NamedTuple):
+    key: str
+    racy: dict[str, int]  # relative path -> mtime_ns, of the files too recent to trust
+
+
+def _file_digest(root: Path, relative: str) -> str:
+    try:
+        return blake2b(Path(root, relative).read_bytes(), digest_size=20).hexdigest()
+    except OSError:
+        return ""
+
+
+def _content_check() -> bool:
+    mode = os.environ.get(CHECK_ENV, "stat")
+    if mode not in ("stat", "content"):
+        raise LlmcatError(f"{CHECK_ENV} is '{mode}'; use stat (the default) or content")
+    return mode == "content"
+
+
+def fingerprint(root: Path) -> Fingerprint:
+    """The index key: changes with any added, removed or edited file and with llmcat's version."""
+    stamped_at = time.time_ns()
+    stamps = _stamps(root)
+    if _content_check():
+        contents = [(prefix, names, [_file_digest(root, prefix + n) for n in names]) for prefix, names, _ in stamps]
+        material = marshal.dumps((FORMAT, __version__, str(root), "content", contents))
+        return Fingerprint(blake2b(material, digest_size=20).hexdigest(), {})
+    material = marshal.dumps((FORMAT, __version__, str(root), stamps))
+    recent = stamped_at - RACY_NS
+    racy = {
+        prefix + name: st[1]
+        for prefix, names, stats in stamps
+        for name, st in zip(names, stats, strict=True)
+        if st[1] >= recent
+    }
+    return Fingerprint(blake2b(material, digest_size=20).hexdigest(), racy)
 
 
 def _stem(root: Path) -> str:
@@ -315,7 +362,7 @@ def build(root: Path) -> Catalog:
     return catalog
 
 
-def _write(root: Path, key: str, catalog: Catalog) -> dict[str, Any]:
+def _write(root: Path, key: str, catalog: Catalog, racy: dict[str, tuple[int, str]] | None = None) -> dict[str, Any]:
     """Write the index of a validated catalog; return its search columns."""
     from llmcat.lineage import cache_for
     from llmcat.query import ROW_FIELDS, row_of, searchable
@@ -357,6 +404,7 @@ def _write(root: Path, key: str, catalog: Catalog) -> dict[str, Any]:
         "data_size": start,
         "blobs": table,
         "columns": list(columns),
+        "racy": racy or {},
     }
     if (
         write_atomic(base.with_suffix(RECORDS), parts)
@@ -394,6 +442,8 @@ def _read(root: Path, key: str) -> Catalog | None:
         meta = decode_meta(base.with_suffix(META).read_bytes())
         if meta is None or meta.get("format") != FORMAT or meta.get("key") != key:
             return None
+        if meta["racy"] and not _racy_files_unchanged(root, base, meta):
+            return None
         data_path, records_path = base.with_suffix(DATA), base.with_suffix(RECORDS)
         if data_path.stat().st_size != meta["data_size"] or records_path.stat().st_size != meta["records_size"]:
             return None
@@ -412,15 +462,32 @@ def _read(root: Path, key: str) -> Catalog | None:
     )
 
 
+def _racy_files_unchanged(root: Path, base: Path, meta: dict[str, Any]) -> bool:
+    """Whether the files that were too recent to trust when the index was built still have the
+    content it was built from. Those now old enough are trusted from here on: the metadata is
+    written again without them."""
+    racy: dict[str, tuple[int, str]] = meta["racy"]
+    if any(_file_digest(root, path) != digest for path, (_, digest) in racy.items()):
+        return False
+    trusted_before = time.time_ns() - RACY_NS
+    still_racy = {path: item for path, item in racy.items() if item[0] >= trusted_before}
+    if len(still_racy) < len(racy):
+        write_atomic(base.with_suffix(META), encode_meta({**meta, "racy": still_racy}))
+    return True
+
+
 def load(root: Path, use_cache: bool = True) -> Catalog:
     root = root.resolve()
     if not use_cache:
         return build(root)
-    key = signature(root)
+    key, recent = fingerprint(root)
     cached = _read(root, key)
     if cached is not None:
         return cached
+    # Digests of the recent files are taken before validation reads them: if one changes in
+    # between, the digest no longer matches and the next run rebuilds (never the reverse).
+    racy = {path: (mtime, _file_digest(root, path)) for path, mtime in recent.items()}
     with collector_paused():
         catalog = build(root)
-        catalog.columns = _write(root, key, catalog)  # this run's query need not compute them again
+        catalog.columns = _write(root, key, catalog, racy)  # this run's query need not compute them again
     return catalog
