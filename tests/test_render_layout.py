@@ -55,24 +55,23 @@ def _column(title: str, natural: int, *, floor: int = 0, drop: int = 0, fills: b
     return _Column(title, [Text("x" * natural)], floor=floor, drop=drop, fills=fills)
 
 
-def test_fit_columns_gives_the_verdict_the_rest_of_the_line() -> None:
+@pytest.mark.parametrize(
+    ("id_width", "width", "expected"),
+    [
+        (10, 100, [("id", 10), ("commercial", 76), ("released", 10)]),  # the verdict takes the rest
+        (30, 40, [("id", 30), ("commercial", 8)]),  # drops what it may, then the verdict gives way
+    ],
+    ids=["room-to-spare", "too-narrow"],
+)
+def test_fit_columns_keeps_ids_whole_and_fills_with_the_verdict(
+    id_width: int, width: int, expected: list[tuple[str, int]]
+) -> None:
     columns = [
-        _column("id", 10),
+        _column("id", id_width),
         _column("commercial", 200, floor=VERDICT_FLOOR, fills=True),
         _column("released", 10, drop=1),
     ]
-    kept = fit_columns(columns, 100)
-    assert [(c.title, c.size) for c in kept] == [("id", 10), ("commercial", 76), ("released", 10)]
-
-
-def test_fit_columns_drops_then_squeezes_the_verdict_but_never_the_id() -> None:
-    columns = [
-        _column("id", 30),
-        _column("commercial", 200, floor=VERDICT_FLOOR, fills=True),
-        _column("kind", 8, drop=1),
-    ]
-    kept = fit_columns(columns, 40)
-    assert [(c.title, c.size) for c in kept] == [("id", 30), ("commercial", 8)]
+    assert [(c.title, c.size) for c in fit_columns(columns, width)] == expected
 
 
 def _render(renderable: KeyValues, width: int) -> list[str]:
