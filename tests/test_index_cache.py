@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -225,3 +226,65 @@ def test_content_check_catches_edits_that_keep_old_mtimes(
 def test_an_unknown_cache_check_is_a_clear_error(run: Callable[..., Result]) -> None:
     result = run("search", env={index.CHECK_ENV: "sometimes"})
     assert result.exit_code == 1 and "LLMCAT_CACHE_CHECK" in result.stderr and "Traceback" not in result.stderr
+
+
+def _age_all(root: Path) -> None:
+    for path in root.rglob("*.yaml"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from llmcat import validate
+
+    read: list[str] = []
+    original = validate.check_file
+
+    def counting(path: Path, root: Path) -> Any:
+        read.append(path.name)
+        return original(path, root)
+
+    monkeypatch.setattr(validate, "check_file", counting)
+    return read
+
+
+def test_a_rebuild_reads_only_the_files_that_changed(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = mini_catalog(None)
+    _age_all(root)
+    first = index.load(root)
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B v2"), encoding="utf-8")
+    read = _count_reads(monkeypatch)
+    again = index.load(root)
+    assert read == ["base-7b.yaml"]
+    assert again.records["base-7b"]["name"] == "Base-7B v2"
+    assert {i: r for i, r in again.records.items() if i != "base-7b"} == {
+        i: r for i, r in first.records.items() if i != "base-7b"
+    }
+
+
+def test_a_rebuild_still_checks_the_rules_across_entries(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = mini_catalog(None)
+    _age_all(root)
+    index.load(root)
+    (root / "datasets" / "web-data.yaml").unlink()  # base-7b, unchanged, was trained on it
+    read = _count_reads(monkeypatch)
+    with pytest.raises(LlmcatError, match=r"models/base-7b\.yaml.*dangling-reference"):
+        index.load(root)
+    assert read == []
+
+
+def test_files_too_recent_at_the_last_build_are_read_again(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = mini_catalog(None)
+    _touch_all(root)
+    index.load(root)
+    (root / "models" / "extra.yaml").write_text("x", encoding="utf-8")  # any change: a rebuild
+    read = _count_reads(monkeypatch)
+    with pytest.raises(LlmcatError):
+        index.load(root)
+    assert len(read) == len(list(root.rglob("*.yaml")))

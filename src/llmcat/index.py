@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, NoReturn
 
 from llmcat import __version__
-from llmcat.catalog import Catalog
+from llmcat.catalog import Catalog, Record
 from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.gcpause import collector_paused
 from llmcat.problems import LlmcatError
@@ -45,7 +45,7 @@ try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on ever
 except ImportError:  # pragma: no cover - CPython builds without the module
     from hashlib import blake2b
 
-FORMAT = 9
+FORMAT = 10
 META, DATA, RECORDS = ".meta", ".data", ".records"
 
 
@@ -128,6 +128,7 @@ CHECK_ENV = "LLMCAT_CACHE_CHECK"
 class Fingerprint(NamedTuple):
     key: str
     racy: dict[str, int]  # relative path -> mtime_ns, of the files too recent to trust
+    stamps: Stamps
 
 
 def _file_digest(root: Path, relative: str) -> str:
@@ -151,7 +152,7 @@ def fingerprint(root: Path) -> Fingerprint:
     if _content_check():
         contents = [(prefix, names, [_file_digest(root, prefix + n) for n in names]) for prefix, names, _ in stamps]
         material = marshal.dumps((FORMAT, __version__, str(root), "content", contents))
-        return Fingerprint(blake2b(material, digest_size=20).hexdigest(), {})
+        return Fingerprint(blake2b(material, digest_size=20).hexdigest(), {}, [])
     material = marshal.dumps((FORMAT, __version__, str(root), stamps))
     recent = stamped_at - RACY_NS
     racy = {
@@ -160,7 +161,7 @@ def fingerprint(root: Path) -> Fingerprint:
         for name, st in zip(names, stats, strict=True)
         if st[1] >= recent
     }
-    return Fingerprint(blake2b(material, digest_size=20).hexdigest(), racy)
+    return Fingerprint(blake2b(material, digest_size=20).hexdigest(), racy, stamps)
 
 
 def _stem(root: Path) -> str:
@@ -349,10 +350,10 @@ class _View(Mapping[str, Any]):
         return [(i, self._source.entry(i)[self._part]) for i in self._source.offsets]
 
 
-def build(root: Path) -> Catalog:
+def build(root: Path, known: Mapping[Path, Record] | None = None) -> Catalog:
     from llmcat.validate import validate_catalog
 
-    report, catalog = validate_catalog(root)
+    report, catalog = validate_catalog(root, known=known)
     if report.errors:
         first = report.errors[0].format()
         raise LlmcatError(
@@ -362,8 +363,16 @@ def build(root: Path) -> Catalog:
     return catalog
 
 
-def _write(root: Path, key: str, catalog: Catalog, racy: dict[str, tuple[int, str]] | None = None) -> dict[str, Any]:
-    """Write the index of a validated catalog; return its search columns."""
+def _write(
+    root: Path,
+    key: str,
+    catalog: Catalog,
+    racy: dict[str, tuple[int, str]] | None = None,
+    stamps: Stamps | None = None,
+) -> dict[str, Any]:
+    """Write the index of a validated catalog; return its search columns. With ``stamps``,
+    the size and mtime of each entry's file are kept, so the next build can reuse the records
+    of the files that did not change."""
     from llmcat.lineage import cache_for
     from llmcat.query import ROW_FIELDS, row_of, searchable
 
@@ -389,6 +398,7 @@ def _write(root: Path, key: str, catalog: Catalog, racy: dict[str, tuple[int, st
         records=marshal.dumps((offsets, lengths, crcs)),
         maps=marshal.dumps(catalog.export_maps()),
         paths=marshal.dumps(dict(catalog.paths)),
+        files=marshal.dumps(_entry_files(root, catalog, stamps or [])),
     )
     table: dict[str, tuple[int, int, int]] = {}
     start = 0
@@ -398,6 +408,7 @@ def _write(root: Path, key: str, catalog: Catalog, racy: dict[str, tuple[int, st
     base = cache_dir() / f"{_stem(root)}-{key[:16]}"
     meta = {
         "format": FORMAT,
+        "version": __version__,
         "key": key,
         "root": str(root),
         "records_size": position,
@@ -413,6 +424,45 @@ def _write(root: Path, key: str, catalog: Catalog, racy: dict[str, tuple[int, st
     ):
         _remove_stale(root, key)
     return columns
+
+
+def _entry_files(root: Path, catalog: Catalog, stamps: Stamps) -> dict[str, tuple[int, int, str]]:
+    """Relative path -> (size, mtime_ns, entry id) of every entry's file."""
+    stamp_of = {prefix + name: st for prefix, names, stats in stamps for name, st in zip(names, stats, strict=True)}
+    out: dict[str, tuple[int, int, str]] = {}
+    shown_root = len(root.name) + 1 if root.name else len(str(root).rstrip(os.sep)) + 1  # validate.display_path
+    for entry_id, shown in catalog.paths.items():
+        relative = shown[shown_root:].replace(os.sep, "/")
+        if relative in stamp_of:
+            size, mtime, _ = stamp_of[relative]
+            out[relative] = (size, mtime, entry_id)
+    return out
+
+
+def _reusable(root: Path, stamps: Stamps) -> dict[Path, Record]:
+    """Records of the previous index (same format and version) whose files have the same size
+    and mtime as now and were old enough to be trusted then: a build need not read them again.
+    Anything amiss with the previous index means reusing nothing."""
+    try:
+        metas = sorted(cache_dir().glob(f"{_stem(root)}-*{META}"), key=lambda p: p.stat().st_mtime_ns)
+        meta = decode_meta(metas[-1].read_bytes()) if metas else None
+        if not meta or meta.get("format") != FORMAT or meta.get("version") != __version__:
+            return {}
+        base = metas[-1].with_suffix("")
+        blobs = _Blobs(base.with_suffix(DATA), meta["blobs"], base)
+        before: dict[str, tuple[int, int, str]] = blobs.get("files")
+        entries = _EntryFile(base.with_suffix(RECORDS), _RecordTable(blobs), lambda part: damaged(base, part))
+        entries.load_all()
+        known: dict[Path, Record] = {}
+        for prefix, names, stats in stamps:
+            for name, (size, mtime, _) in zip(names, stats, strict=True):
+                relative = prefix + name
+                seen = before.get(relative)
+                if seen and seen[0] == size and seen[1] == mtime and relative not in meta["racy"]:
+                    known[root / relative] = entries.entry(seen[2])["r"]
+        return known
+    except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, LlmcatError):
+        return {}
 
 
 def encode_meta(meta: dict[str, Any]) -> bytes:
@@ -480,7 +530,7 @@ def load(root: Path, use_cache: bool = True) -> Catalog:
     root = root.resolve()
     if not use_cache:
         return build(root)
-    key, recent = fingerprint(root)
+    key, recent, stamps = fingerprint(root)
     cached = _read(root, key)
     if cached is not None:
         return cached
@@ -488,6 +538,6 @@ def load(root: Path, use_cache: bool = True) -> Catalog:
     # between, the digest no longer matches and the next run rebuilds (never the reverse).
     racy = {path: (mtime, _file_digest(root, path)) for path, mtime in recent.items()}
     with collector_paused():
-        catalog = build(root)
-        catalog.columns = _write(root, key, catalog, racy)  # this run's query need not compute them again
+        catalog = build(root, _reusable(root, stamps))
+        catalog.columns = _write(root, key, catalog, racy, stamps)  # this run's query need not compute them again
     return catalog

@@ -11,7 +11,7 @@ import difflib
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,18 +180,25 @@ def validate_catalog(
     only: Sequence[Path] = (),
     extra_rules: Sequence[ExtraRule] = (),
     jobs: int | None = None,
+    known: Mapping[Path, Record] | None = None,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
 
     ``jobs``: worker processes for the per-file checks (default: one per core from
-    PARALLEL_FROM files on, else none).
+    PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
+    checks unchanged since (by absolute path); they are not read again. The rules across the
+    catalog always run over every entry.
     """
     with collector_paused():
-        return _validate(root.resolve(), only, extra_rules, jobs)
+        return _validate(root.resolve(), only, extra_rules, jobs, known or {})
 
 
 def _validate(
-    root: Path, only: Sequence[Path], extra_rules: Sequence[ExtraRule], jobs: int | None
+    root: Path,
+    only: Sequence[Path],
+    extra_rules: Sequence[ExtraRule],
+    jobs: int | None,
+    known: Mapping[Path, Record],
 ) -> tuple[Report, Catalog]:
     report = Report()
     records: dict[str, Record] = {}
@@ -199,7 +206,9 @@ def _validate(
     files: dict[str, Path] = {}
     seen_ids: dict[str, str] = {}
     found = discover(root)
-    for path, (record, problems) in zip(found, check_files(found, root, jobs), strict=True):
+    checked = iter(check_files([p for p in found if p not in known], root, jobs))
+    for path in found:
+        record, problems = (known[path], []) if path in known else next(checked)
         report.checked += 1
         report.problems.extend(problems)
         if record is None:
