@@ -142,14 +142,19 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         if tag == _FLOAT:
             return float(text.replace("_", "").lower().replace(".inf", "inf").replace(".nan", "nan"))
     except ValueError:
-        raise _PolicyError(f"'{text}' does not match its tag '{tag}'", "yaml-tag", node) from None
+        raise _mismatch(node) from None
     if tag == _BOOL and (text in _TRUE or text in _FALSE):
         return text in _TRUE
     if tag == _NULL:
         return None
     if tag in (_BOOL, _INT, _FLOAT):
-        raise _PolicyError(f"'{text}' does not match its tag '{tag}'", "yaml-tag", node)
+        raise _mismatch(node)
     raise _refused(node)
+
+
+def _mismatch(node: yaml.ScalarNode) -> _PolicyError:
+    short = node.tag.replace(_TAG, "!!")
+    return _PolicyError(f"'{node.value}' is not a valid {short}; remove the tag or fix the value", "yaml-tag", node)
 
 
 def _refused(node: yaml.Node) -> _PolicyError:
