@@ -124,9 +124,9 @@ def _short_languages(tags: Sequence[str]) -> str:
 
 
 def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[str, str, int]] = ()) -> None:
-    """One line per entry, laid out by `fit_columns`. ``extra_columns`` are (title, key in
-    ``Hit.extra``, drop order: 0 never, else dropped after the standard columns, lowest first). Fixed widths also spare rich from
-    measuring every cell, which is most of the cost of printing a table."""
+    """One line per entry, laid out by `fit_columns`; fixed widths also spare rich from
+    measuring every cell, most of the cost of printing a table. ``extra_columns`` are (title,
+    key in ``Hit.extra``, drop order: 0 never, else after the standard columns, lowest first)."""
     console = stdout_console()
     rows = [_row(hit) for hit in hits]
     columns = [
@@ -146,8 +146,8 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
 
 
 def _table(columns: list[_Column], *, narrow: bool = False) -> Table:
-    """A borderless table of sized columns: one line per row, except that the filling column
-    wraps when it is allowed to (``fold``)."""
+    """A table of sized columns under a header rule (no rule and no box on narrow terminals):
+    one line per row, except where the filling column may wrap (``fold``)."""
     table = Table(box=None if narrow else box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=not narrow)
     for column in columns:
         justify: Any = column.justify
