@@ -101,8 +101,10 @@ NOT_FOR_TEXT = ("json", "hashlib", "csv", "tempfile", "rich.tree")
         (["search", "--lang", "zh", "--commercial", "--json"], HEAVY),
         (["search", "--lang", "zh", "--commercial"], HEAVY + NOT_FOR_TEXT),
         (["show", "chatglm-6b"], HEAVY + NOT_FOR_TEXT),
+        (["why", "alpaca-7b"], HEAVY + tuple(m for m in NOT_FOR_TEXT if m != "rich.tree")),  # why draws one
+        (["fit", "--vram", "8"], HEAVY + NOT_FOR_TEXT),
     ],
-    ids=["search-json", "search", "show"],
+    ids=["search-json", "search", "show", "why", "fit"],
 )
 def test_warm_queries_import_only_what_they_need(tmp_path: Path, args: list[str], unwanted: tuple[str, ...]) -> None:
     env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path / "cache")}
