@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -290,3 +291,19 @@ def test_files_too_recent_at_the_last_build_are_read_again(
     with pytest.raises(LlmcatError):
         index.load(root)
     assert len(read) == len(list(root.rglob("*.yaml")))
+
+
+def test_cache_command_lists_indexes_and_clears_only_its_own_files(
+    run: Callable[..., Result], mini_catalog: Callable[[str | None], Path]
+) -> None:
+    root = mini_catalog(None)
+    assert run("search", "--catalog", str(root)).exit_code == 0
+    listed = json.loads(run("cache", "--json").stdout)
+    assert listed["cache_dir"] == str(cache_dir())
+    assert [(c["root"], c["entries"]) for c in listed["indexes"]] == [(str(root.resolve()), 3)]
+    assert str(root.resolve()) in run("cache", env={"COLUMNS": "200"}).stdout
+    keep = cache_dir() / "notes.txt"
+    keep.write_text("not llmcat's", encoding="utf-8")
+    cleared = json.loads(run("cache", "--clear", "--json").stdout)
+    assert cleared["removed_files"] == 3 and cleared["removed_bytes"] > 0
+    assert json.loads(run("cache", "--json").stdout)["indexes"] == [] and keep.exists()

@@ -411,6 +411,7 @@ def _write(
         "version": __version__,
         "key": key,
         "root": str(root),
+        "entries": len(catalog.records),
         "records_size": position,
         "data_size": start,
         "blobs": table,
@@ -524,6 +525,49 @@ def _racy_files_unchanged(root: Path, base: Path, meta: dict[str, Any]) -> bool:
     if len(still_racy) < len(racy):
         write_atomic(base.with_suffix(META), encode_meta({**meta, "racy": still_racy}))
     return True
+
+
+class CachedIndex(NamedTuple):
+    root: str
+    entries: int
+    size: int  # bytes, its three files together
+    built: float  # when, seconds since the epoch
+    racy: int  # files still checked by content
+
+
+def cached_indexes() -> list[CachedIndex]:
+    """Every index in the cache folder, newest first (unreadable metadata is skipped)."""
+    found = []
+    for meta_path in cache_dir().glob(f"index-*{META}"):
+        try:
+            meta = decode_meta(meta_path.read_bytes())
+            if not meta or meta.get("format") != FORMAT:
+                continue
+            base = meta_path.with_suffix("")
+            size = sum(base.with_suffix(s).stat().st_size for s in (META, DATA, RECORDS))
+            found.append(CachedIndex(meta["root"], meta["entries"], size, meta_path.stat().st_mtime, len(meta["racy"])))
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            continue
+    return sorted(found, key=lambda c: -c.built)
+
+
+# What llmcat writes in the cache folder: indexes, their temporary files, network results.
+CACHE_PATTERNS = ("index-*", ".index-*", "links.json", "hub.json", ".links*", ".hub*")
+
+
+def clear_cache() -> tuple[int, int]:
+    """Remove what llmcat keeps in the cache folder (and nothing else); (files, bytes) removed."""
+    files = size = 0
+    folder = cache_dir()
+    for pattern in CACHE_PATTERNS:
+        for path in folder.glob(pattern):
+            try:
+                size += path.stat().st_size
+                path.unlink()
+                files += 1
+            except OSError:
+                continue
+    return files, size
 
 
 def load(root: Path, use_cache: bool = True) -> Catalog:

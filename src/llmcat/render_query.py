@@ -459,6 +459,35 @@ def show_json(record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | 
     write(dump_json(entry_json(record, verdict, extra)))
 
 
+# --- cache ------------------------------------------------------------------------------
+
+
+def cache_table(folder: str, indexes: Sequence[Any]) -> None:
+    """The indexes in the cache folder: catalog root, entries, size, age."""
+    import time
+
+    console = stdout_console()
+    console.print(Text(safe(f"index cache: {folder}"), style="bold"))
+    if not indexes:
+        console.print(Text("no index yet: the first query writes one"))
+        return
+    now = time.time()
+    columns = [
+        _Column("catalog", [plain(c.root) for c in indexes], fills=True, fold=True),
+        _Column("entries", [plain(f"{c.entries:,}") for c in indexes], justify="right"),
+        _Column("size", [plain(f"{c.size / 1e6:.1f} MB") for c in indexes], justify="right"),
+        _Column("built", [plain(_age(now - c.built)) for c in indexes], justify="right"),
+    ]
+    console.print(_table(fit_columns(columns, console.width), narrow=console.width < 100))
+
+
+def _age(seconds: float) -> str:
+    for unit, span in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= span:
+            return f"{seconds / span:.0f} {unit} ago"
+    return f"{max(seconds, 0):.0f} s ago"
+
+
 # --- why --------------------------------------------------------------------------------
 
 

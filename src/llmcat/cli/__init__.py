@@ -46,6 +46,7 @@ COMMAND_MODULES = {
     "schema": "check",
     "links": "net",
     "audit": "net",
+    "cache": "cache",
 }
 
 
