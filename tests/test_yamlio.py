@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmcat import yamlio
 from llmcat.problems import Problem
@@ -118,3 +120,25 @@ def test_oversized_bytes() -> None:
 
 def test_bom_is_accepted() -> None:
     assert load("\ufeffa: 1\n") == {"a": 1}
+
+
+YAMLISH = st.lists(
+    st.sampled_from(
+        [
+            *"ab:- \n\t[]{},&*!'\"#|>?%@`~019.eE+_\ufeff\x00中",
+            "!!int ",
+            "!!bool ",
+            "!!float ",
+            "!!null ",
+            "!!binary ",
+            "<<: ",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(YAMLISH)
+def test_any_text_gives_a_document_or_a_problem_never_an_exception(text: str) -> None:
+    assert isinstance(yamlio.load_text(text, "t.yaml"), yamlio.Document | Problem)
