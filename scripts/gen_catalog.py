@@ -58,7 +58,7 @@ def license_yaml(lid: str, status: str, spdx: str) -> str:
         f"id: {lid}\nkind: license\nname: Generated {lid}\nspdx: {spdx}\nurl: https://example.org/licenses/{lid}\n"
         f"commercial: {status}\n{conditions}"
         f'summary:\n  en: "A generated license for benchmarks."\n  zh: "用于基准测试的生成许可证。"\n'
-        f"sources:\n  - url: https://example.org/licenses/{lid}\n    about: [commercial]\n"
+        f"sources:\n  - url: https://example.org/licenses/{lid}\n    primary: true\n    about: [commercial]\n"
     )
 
 
@@ -74,7 +74,7 @@ def common(rng: random.Random, eid: str, kind: str, n: int) -> str:
         f"  zh: {q(ZH + '编号' + str(n))}\n"
         f"languages: [{', '.join(langs)}]\ntags: [{', '.join(tags)}]\n"
         f"links:\n  repo: https://github.com/example/{eid}\n  huggingface: example/{eid}\n"
-        f"sources:\n  - url: https://github.com/example/{eid}/blob/main/README.md\n    about: [summary, license]\n"
+        f"sources:\n  - url: https://github.com/example/{eid}/blob/main/README.md\n    primary: true\n    about: [summary, license]\n"
         f"    note: {q('README, English and Chinese')}\n"
     )
 

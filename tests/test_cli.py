@@ -21,7 +21,7 @@ def test_validate_json_is_one_parseable_document(run: Run, mini_catalog: Callabl
     assert doc["status"] == "fail" and doc["errors"] == 2
     first = doc["problems"][0]
     assert set(first) == {"path", "line", "column", "field", "message", "code", "severity"}
-    assert (first["field"], first["code"], first["line"]) == ("base_model", "dangling-reference", 15)
+    assert (first["field"], first["code"], first["line"]) == ("base_model", "dangling-reference", 16)
 
 
 def test_validate_github_annotations(run: Run, mini_catalog: Callable[[str | None], Path]) -> None:
@@ -175,11 +175,22 @@ def test_catalog_text_is_never_markup_or_escape_codes(run: Run, mini_catalog: Ca
     root = mini_catalog(None)
     path = root / "models" / "base-7b.yaml"
     text = path.read_text(encoding="utf-8").replace(
-        "en: A base model used by the golden tests.", 'en: "[bold red]loud[/] \\e[2J cleared"'
+        "en: A base model used by the golden tests.", 'en: "[bold red]loud[/] cleared"'
     )
     path.write_text(text, encoding="utf-8")
     out = run("show", "base-7b", "--catalog", str(root), env={"COLUMNS": "200"}).stdout
-    assert "[bold red]loud[/]" in out and "\x1b" not in out and "\\u001b[2J" in out
+    assert "[bold red]loud[/]" in out
+
+
+def test_escape_codes_in_catalog_text_are_refused_before_any_query(
+    run: Run, mini_catalog: Callable[[str | None], Path]
+) -> None:
+    root = mini_catalog(None)
+    path = root / "models" / "base-7b.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("en: A base model used by the golden tests.", 'en: "\\e[2J cleared"'), "utf-8")
+    result = run("show", "base-7b", "--catalog", str(root))
+    assert result.exit_code == 1 and "\x1b" not in result.stdout + result.stderr, result
 
 
 def test_narrow_terminal_keeps_ids_whole(run: Run) -> None:

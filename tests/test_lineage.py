@@ -161,3 +161,44 @@ def test_a_node_in_another_role_keeps_everything_else() -> None:
     copy = node.with_role("base model")
     assert copy.role == "base model"
     assert [s for s in lineage.Node.__slots__ if s != "role" and getattr(copy, s) is not getattr(node, s)] == []
+
+
+def _records(*records: dict[str, object]) -> Catalog:
+    return Catalog("synthetic", {str(r["id"]): dict(r) for r in records})
+
+
+_TERMS = {
+    "id": "openai-terms",
+    "kind": "license",
+    "commercial": "conditional",
+    "conditions": [{"en": "no competing models", "zh": "不得开发竞争模型"}],
+    "applies_to_outputs_of": ["gpt-4", "ChatGPT"],
+}
+_OPEN = {"id": "apache-2.0", "kind": "license", "commercial": "yes"}
+_MIXED = {"id": "mixed-per-source", "kind": "license", "commercial": "unknown"}
+
+
+@pytest.mark.parametrize("data_license", ["mixed-per-source", "apache-2.0", "missing-license"])
+@pytest.mark.parametrize("generator", [{"model": "gpt-4"}, {"model": "ChatGPT", "named": "product"}])
+def test_generator_terms_pass_on_whatever_the_datasets_own_license(
+    data_license: str, generator: dict[str, str]
+) -> None:
+    shared = {
+        "id": "chat-logs",
+        "kind": "dataset",
+        "license": {"data": data_license},
+        "generated_by": [generator],
+    }
+    model = {"id": "tuned-7b", "kind": "model", "license": {"weights": "apache-2.0"}, "trained_on": ["chat-logs"]}
+    cat = _records(_TERMS, _OPEN, _MIXED, shared, model)
+    verdict = lineage.verdict(cat, "tuned-7b")
+    assert verdict.effective == "conditional", verdict.reasons
+    assert any(r.path == ("tuned-7b", "chat-logs", generator["model"]) for r in verdict.reasons), verdict.reasons
+    assert any(c["en"] == "no competing models" for c in verdict.conditions)
+
+
+def test_an_unknown_data_license_alone_only_adds_a_caveat() -> None:
+    shared = {"id": "web", "kind": "dataset", "license": {"data": "mixed-per-source"}}
+    model = {"id": "base-7b", "kind": "model", "license": {"weights": "apache-2.0"}, "trained_on": ["web"]}
+    verdict = lineage.verdict(_records(_OPEN, _MIXED, shared, model), "base-7b")
+    assert verdict.effective == "yes" and any("unknown or mixed" in c for c in verdict.caveats)

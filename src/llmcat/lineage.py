@@ -275,7 +275,7 @@ def _upstream(
     edges += [("trained on", d) for d in record.get("trained_on", [])]
     edges += [("derived from", d) for d in record.get("derived_from", [])]
     children = [_node(catalog, target, role, as_of, policy, visiting, memo) for role, target in edges]
-    children += [_generator_node(catalog, generator) for generator in record.get("generated_by", [])]
+    children += [_generator_node(catalog, generator["model"]) for generator in record.get("generated_by", [])]
     for child in children:
         # Weights derive from weights; from data only explicit terms pass on.
         child.propagates = child.role == "base model" or child.effective in ("no", "conditional")
@@ -295,24 +295,37 @@ def _generator_node(catalog: Catalog, generator: str) -> Node:
     return node
 
 
+EXPLICIT = ("no", "conditional")
+
+
 def _absorb(node: Node, child: Node) -> None:
     node.caveats.extend(c for c in child.caveats if c not in node.caveats)
-    if not child.propagates:
-        if child.effective == "unknown":
-            node.caveats.append(
-                f"{child.role} {child.id}: license '{child.license}' is unknown or mixed per source; "
-                "check the terms of its parts"
-            )
+    if child.propagates:
+        _take(node, child.effective, child.reasons, child.conditions)
+        if child.role == "base model":
+            _merge(node.obligations, child.obligations)
         return
-    if RANK[child.effective] < RANK[node.effective]:
-        node.effective = child.effective
-    for reason in child.reasons:
+    if child.effective == "unknown":
+        node.caveats.append(
+            f"{child.role} {child.id}: license '{child.license}' is unknown or mixed per source; "
+            "check the terms of its parts"
+        )
+        # Explicit terms upstream of an unknown license (a generator's) still pass on.
+        explicit = [r for r in child.reasons if r.status in EXPLICIT]
+        if explicit:
+            status = min((r.status for r in explicit), key=RANK.__getitem__)
+            _take(node, status, explicit, [c for c in child.conditions if c.get("status") in EXPLICIT])
+
+
+def _take(node: Node, status: str, reasons: list[Reason], conditions: list[dict[str, str]]) -> None:
+    """Lower ``node`` to ``status`` (if more restrictive), with the reasons and conditions behind it."""
+    if RANK[status] < RANK[node.effective]:
+        node.effective = status
+    for reason in reasons:
         prefixed = Reason((node.id, *reason.path), reason.what, reason.license, reason.status)
         if prefixed not in node.reasons:
             node.reasons.append(prefixed)
-    _merge(node.conditions, child.conditions)
-    if child.role == "base model":
-        _merge(node.obligations, child.obligations)
+    _merge(node.conditions, conditions)
 
 
 def _mark_decisive(node: Node) -> None:

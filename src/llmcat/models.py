@@ -24,6 +24,14 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?$")
 _HF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SPACE_RE = re.compile(r"\s")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Han characters and CJK/full-width punctuation: no space belongs between two of them.
+CJK_CHARS = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SPACE_RE = re.compile(f"([{CJK_CHARS}])[ \t\u00a0]+(?=[{CJK_CHARS}])")
+# Never in catalog text: C0/C1 controls (newline and tab allowed in long text), bidi controls
+# and zero-width characters, which can hide or reorder what a reviewer reads.
+UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_UNSAFE_RE = re.compile(f"[{UNSAFE_CHARS}]")
+_UNSAFE_LINE_RE = re.compile(f"[{UNSAFE_CHARS}\n\t]")
 _PLACEHOLDERS = {"unknown", "n/a", "na", "none", "null", "tbd", "todo", "?", "-"}
 
 Kind = Literal["model", "dataset", "toolkit"]
@@ -70,7 +78,18 @@ def _check_language(value: str) -> str:
     return value
 
 
+def _unsafe_character(value: str, pattern: re.Pattern[str]) -> None:
+    found = pattern.search(value)
+    if found:
+        raise PydanticCustomError(
+            "unsafe-character",
+            "contains the invisible or control character U+{code} at position {at}; remove it",
+            {"code": f"{ord(found.group()):04X}", "at": found.start() + 1},
+        )
+
+
 def _check_url(value: str) -> str:
+    _unsafe_character(value, _UNSAFE_LINE_RE)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise PydanticCustomError("bad-url", "'{value}' must be an http(s) URL", {"value": value})
@@ -90,6 +109,7 @@ def _check_hf(value: str) -> str:
 
 
 def _check_text(value: str) -> str:
+    _unsafe_character(value, _UNSAFE_RE)
     stripped = value.strip()
     if not stripped:
         raise PydanticCustomError("empty-text", "is empty; leave the field out if it is not known", {})
@@ -98,6 +118,11 @@ def _check_text(value: str) -> str:
             "placeholder", "'{value}' is a placeholder; leave the field out if it is not known", {"value": value}
         )
     return value
+
+
+def _check_line(value: str) -> str:
+    _unsafe_character(value, _UNSAFE_LINE_RE)
+    return _check_text(value)
 
 
 def _to_count(value: Any) -> Any:
@@ -109,13 +134,28 @@ def _to_count(value: Any) -> Any:
         raise PydanticCustomError("bad-number", "{reason}", {"reason": str(exc)}) from None
 
 
-EntryId = Annotated[str, AfterValidator(_check_id)]
-Date = Annotated[str, AfterValidator(_check_date)]
-LanguageTag = Annotated[str, AfterValidator(_check_language)]
-Url = Annotated[str, AfterValidator(_check_url)]
-Text = Annotated[str, AfterValidator(_check_text)]
+# The exported JSON Schemas carry the same forms as the validators (an editor or
+# check-jsonschema flags `Bad_ID` as `validate` does); the validators give llmcat's messages.
+_TEXT_PATTERN = f"^[^{UNSAFE_CHARS}]*$"
+_LINE_PATTERN = f"^[^{UNSAFE_CHARS}\\n\\t]*$"
+URL_PATTERN = f"^https?://[^\\s/?#@{UNSAFE_CHARS}]+([/?#][^\\s{UNSAFE_CHARS}]*)?$"
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+LANGUAGE_PATTERN = _LANG_RE.pattern
+HF_PATTERN = _HF_RE.pattern
+
+
+def _schema(pattern: str) -> Any:
+    return Field(json_schema_extra={"pattern": pattern})
+
+
+EntryId = Annotated[str, AfterValidator(_check_id), _schema(ID_PATTERN)]
+Date = Annotated[str, AfterValidator(_check_date), _schema(DATE_PATTERN)]
+LanguageTag = Annotated[str, AfterValidator(_check_language), _schema(LANGUAGE_PATTERN)]
+Url = Annotated[str, AfterValidator(_check_url), _schema(URL_PATTERN)]
+Text = Annotated[str, AfterValidator(_check_text), _schema(_TEXT_PATTERN)]
+Line = Annotated[str, AfterValidator(_check_line), _schema(_LINE_PATTERN)]
 Count = Annotated[int, BeforeValidator(_to_count, json_schema_input_type=int | float | str), Field(gt=0)]
-Word = Annotated[str, AfterValidator(_check_text), Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]
+Word = Annotated[str, AfterValidator(_check_line), Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]
 
 
 class Strict(BaseModel):
@@ -132,6 +172,14 @@ class Bilingual(Strict):
     def _languages_match(self) -> Bilingual:
         if not _CJK_RE.search(self.zh):
             raise PydanticCustomError("zh-not-chinese", "zh has no Chinese characters; write it in Chinese", {})
+        spaced = _CJK_SPACE_RE.search(self.zh)
+        if spaced:
+            raise PydanticCustomError(
+                "cjk-space",
+                "zh has a space between two Chinese characters ('{context}'); a folded `>-` line break adds one: "
+                "write the Chinese text on one line, or in double quotes ending each line with \\",
+                {"context": self.zh[max(0, spaced.start() - 6) : spaced.end() + 6].replace("\n", " ")},
+            )
         cjk = len(_CJK_RE.findall(self.en))
         if cjk > max(8, len(self.en) // 4):
             raise PydanticCustomError("en-not-english", "en is mostly Chinese; write it in English", {})
@@ -144,20 +192,46 @@ class Links(Strict):
     repo: Url | None = Field(None, description="Source repository URL.")
     homepage: Url | None = Field(None, description="Project home page URL.")
     paper: Url | None = Field(None, description="Paper or technical report URL.")
-    huggingface: Annotated[str, AfterValidator(_check_hf)] | None = Field(
+    huggingface: Annotated[str, AfterValidator(_check_hf), _schema(HF_PATTERN)] | None = Field(
         None, description="Hugging Face Hub repo id as 'org/name' (not a URL)."
     )
     docs: Url | None = Field(None, description="Documentation URL.")
 
 
 class Source(Strict):
-    """A primary source where facts of the entry were verified."""
+    """A source where facts of the entry were verified."""
 
     url: Url = Field(description="URL of the README, license, model/dataset card or paper that was read.")
+    primary: bool = Field(
+        description="true for the project's own repository, card, paper, license or its authors' announcement; "
+        "false for a mirror, a news site or a third-party loader (validate warns on facts backed only by those)."
+    )
     about: list[Annotated[str, Field(min_length=1)]] = Field(
         min_length=1, description="Names of the entry's fields this source supports."
     )
     note: Text | None = Field(None, description="Remark on the source, e.g. where its languages disagree.")
+
+
+GeneratorNaming = Literal["model", "product", "vendor"]
+
+
+class Generator(Strict):
+    """A model whose output the data contains, named no more exactly than the sources name it."""
+
+    model: Line = Field(description="The generating model as the sources name it (text-davinci-003, ChatGPT, GPT-4).")
+    named: GeneratorNaming = Field(
+        "model",
+        description="model: the sources name an exact model; product: only a product or family (ChatGPT); "
+        "vendor: only the company (OpenAI).",
+    )
+    note: Text | None = Field(None, description="What the sources say, where they disagree or what is uncertain.")
+
+
+def _generator(value: Any) -> Any:
+    return {"model": value} if isinstance(value, str) else value
+
+
+GeneratorItem = Annotated[Generator, BeforeValidator(_generator, json_schema_input_type=str | Generator)]
 
 
 class LicenseChange(Strict):
@@ -240,9 +314,9 @@ class DatasetSize(Strict):
 
 class EntryBase(Strict):
     id: EntryId = Field(description="Lowercase id; equals the file name without .yaml.")
-    name: Text = Field(description="Display name as the project writes it.")
-    aliases: list[Text] = Field(default_factory=list, description="Other names users type, Chinese names included.")
-    organization: Text = Field(description="Who released it.")
+    name: Line = Field(description="Display name as the project writes it.")
+    aliases: list[Line] = Field(default_factory=list, description="Other names users type, Chinese names included.")
+    organization: Line = Field(description="Who released it.")
     released: Date | None = Field(None, description="Release date, YYYY-MM or YYYY-MM-DD, from a primary source.")
     summary: Bilingual = Field(description="What it is, in English and Chinese.")
     notes: Bilingual | None = Field(
@@ -301,8 +375,10 @@ class DatasetEntry(EntryBase):
     license: DatasetLicense = Field(description="License id of the data.")
     size: DatasetSize | None = Field(None, description="Tokens, samples and disk size.")
     origin: Origin | None = Field(None, description="How the data was made.")
-    generated_by: list[Text] = Field(
-        default_factory=list, description="Models that generated the data (e.g. text-davinci-003, gpt-4)."
+    generated_by: list[GeneratorItem] = Field(
+        default_factory=list,
+        description="Models whose output the data contains: a name (text-davinci-003) when the sources name the "
+        "exact model, else {model, named: product|vendor, note}.",
     )
     derived_from: list[EntryId] = Field(default_factory=list, description="Ids of the datasets it was built from.")
 
@@ -315,7 +391,7 @@ class ToolkitEntry(EntryBase):
     license: ToolkitLicense = Field(description="License id of the code.")
     stages: list[Stage] = Field(default_factory=list, description="Stages of the LLM life cycle it covers.")
     methods: list[Word] = Field(default_factory=list, description="Methods it implements (lora, ppo, ...).")
-    supports: list[Text] = Field(default_factory=list, description="Model ids or family names it supports.")
+    supports: list[Line] = Field(default_factory=list, description="Model ids or family names it supports.")
 
 
 class LicenseEntry(Strict):
@@ -323,7 +399,7 @@ class LicenseEntry(Strict):
 
     id: EntryId = Field(description="Lowercase id; equals the file name without .yaml.")
     kind: Literal["license"] = Field(description="Always 'license' (the folder is catalog/licenses/).")
-    name: Text = Field(description="Full name of the license.")
+    name: Line = Field(description="Full name of the license.")
     spdx: Annotated[str, Field(pattern=r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$")] = Field(
         description="SPDX identifier, or LicenseRef-... for custom licenses."
     )
@@ -336,11 +412,11 @@ class LicenseEntry(Strict):
     based_on: EntryId | None = Field(
         None, description="Id of the standard license this one adds terms to (e.g. AGPL-3.0 plus an authorisation)."
     )
-    hub_ids: list[Text] = Field(
+    hub_ids: list[Line] = Field(
         default_factory=list,
         description="License tags the Hugging Face Hub uses for it (e.g. bigscience-bloom-rail-1.0).",
     )
-    applies_to_outputs_of: list[Text] = Field(
+    applies_to_outputs_of: list[Line] = Field(
         default_factory=list, description="Models whose generated text these terms govern (e.g. text-davinci-003)."
     )
     summary: Bilingual = Field(description="What the license allows, in English and Chinese.")

@@ -345,14 +345,25 @@ def _facts(record: Record, labels: dict[str, str]) -> KeyValues:
     for key in ("params", "training_tokens"):
         if record.get(key):
             table.add_row(key, plain(f"{format_count(record[key])} ({record[key]:,})"))
-    for key in ("aliases", "languages", "tags", "generated_by", "stages", "methods", "supports"):
+    for key in ("aliases", "languages", "tags", "stages", "methods", "supports"):
         if record.get(key):
             table.add_row(key, plain(", ".join(record[key])))
+    if record.get("generated_by"):
+        table.add_row("generated_by", plain("; ".join(map(generator_text, record["generated_by"]))))
     if record.get("size"):
         table.add_row("size", plain(", ".join(f"{k} {format_count(v)}" for k, v in record["size"].items())))
     if record.get("config"):
         table.add_row("config", plain(", ".join(f"{k}={v}" for k, v in record["config"].items())))
     return table
+
+
+_NAMED = {"product": "product named, model version not stated", "vendor": "only the vendor is named"}
+
+
+def generator_text(generator: dict[str, str]) -> str:
+    """'ChatGPT (product named, model version not stated: <note>)'."""
+    said = [part for part in (_NAMED.get(generator.get("named", "model")), generator.get("note")) if part]
+    return f"{generator['model']} ({': '.join(said)})" if said else generator["model"]
 
 
 def _licenses(catalog: Catalog, record: Record, verdict: lineage.Verdict, lang: str) -> KeyValues:

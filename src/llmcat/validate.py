@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from llmcat import lineage
-from llmcat.catalog import Catalog, Record
+from llmcat.catalog import Catalog, Record, fold
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
 from llmcat.gcpause import collector_paused
 from llmcat.index import catalog_files
@@ -105,7 +105,9 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
         return None, problems + problems_from_validation(exc, doc, model)
     record = entry.model_dump(mode="json", exclude_none=True)
     problems.extend(_check_sources_about(doc, record, model))
-    return (None if problems else record), problems
+    problems.extend(_check_secondary_only(doc, record))
+    failed = any(p.severity == "error" for p in problems)
+    return (None if failed else record), problems
 
 
 @functools.cache
@@ -138,6 +140,34 @@ def _check_sources_about(doc: Document, dumped: dict[str, Any], model: Any) -> l
                         "unknown-about",
                     )
                 )
+    return problems
+
+
+def _check_secondary_only(doc: Document, record: Record) -> list[Problem]:
+    """A fact is only as good as its best source: warn where only secondary sources back a field."""
+    backed: dict[str, bool] = {}
+    first: dict[str, int] = {}
+    for i, source in enumerate(record.get("sources", [])):
+        for name in source["about"]:
+            backed[name] = backed.get(name, False) or source["primary"]
+            first.setdefault(name, i)
+    problems = []
+    for name, primary in backed.items():
+        if not primary:
+            loc: Loc = ("sources", first[name], "primary")
+            line, col = doc.locate(loc)
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    field_path(loc),
+                    f"'{name}' is backed only by secondary sources; cite the project's own README, card, paper or "
+                    "license",
+                    "secondary-only",
+                    "warning",
+                )
+            )
     return problems
 
 
@@ -378,7 +408,7 @@ def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:
     owners: dict[str, str] = {}
     for entry_id, record in catalog.records.items():
         for i, alias in enumerate(record.get("aliases", [])):
-            key = alias.casefold()
+            key = fold(alias)  # NFKC and case folding: a full-width ＬＬａＭＡ-13B is LLaMA-13B
             if key in catalog.records and key != entry_id:
                 yield _Pending(
                     entry_id,
