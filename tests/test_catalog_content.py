@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from llmcat.catalog import Catalog
@@ -169,3 +171,31 @@ def test_every_fine_tuned_seed_model_names_its_lineage(catalog: Catalog) -> None
         assert record.get("base_model") or record.get("trained_on"), entry_id
         for ref in [record.get("base_model"), *record.get("trained_on", [])]:
             assert ref is None or ref in catalog.records, (entry_id, ref)
+
+
+GLOSSARY_FORBIDDEN = {"token": ("标识符", "词元", "令牌"), "GPU memory": ("GPU 内存", "GPU内存")}
+
+
+def _zh_texts(value: object, key: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in _zh_texts(v, k)]
+    if isinstance(value, list):
+        return [text for v in value for text in _zh_texts(v, key)]
+    return [value] if key == "zh" and isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("term", sorted(GLOSSARY_FORBIDDEN))
+def test_zh_text_uses_the_glossary_term(catalog: Catalog, term: str) -> None:
+    wrong = [
+        (entry_id, word)
+        for entry_id, record in catalog.records.items()
+        for text in _zh_texts(record)
+        for word in GLOSSARY_FORBIDDEN[term]
+        if word in text
+    ]
+    assert not wrong, f"catalog/README.md's glossary writes {term} otherwise: {wrong}"
+
+
+def test_no_zh_text_has_a_space_between_chinese_characters(catalog: Catalog) -> None:
+    spaced = re.compile(r"[\u3400-\u9fff][ \u00a0]+[\u3400-\u9fff]")
+    assert not [i for i, r in catalog.records.items() for t in _zh_texts(r) if spaced.search(t)]

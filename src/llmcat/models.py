@@ -26,7 +26,10 @@ _SPACE_RE = re.compile(r"\s")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Han characters and CJK/full-width punctuation: no space belongs between two of them.
 CJK_CHARS = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK_SPACE_RE = re.compile(f"([{CJK_CHARS}])[ \t\u00a0]+(?=[{CJK_CHARS}])")
+_CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_CJK_SPACE_RE = re.compile(
+    f"[{CJK_CHARS}][ \t\u00a0]+(?=[{CJK_CHARS}])|[{_CJK_PUNCT}][ \t\u00a0]+|[ \t\u00a0]+(?=[{_CJK_PUNCT}])"
+)
 # Never in catalog text: C0/C1 controls (newline and tab allowed in long text), bidi controls
 # and zero-width characters, which can hide or reorder what a reviewer reads.
 UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
@@ -176,7 +179,8 @@ class Bilingual(Strict):
         if spaced:
             raise PydanticCustomError(
                 "cjk-space",
-                "zh has a space between two Chinese characters ('{context}'); a folded `>-` line break adds one: "
+                "zh has a space between two Chinese characters or next to Chinese punctuation ('{context}'); "
+                "a folded `>-` line break adds one: "
                 "write the Chinese text on one line, or in double quotes ending each line with \\",
                 {"context": self.zh[max(0, spaced.start() - 6) : spaced.end() + 6].replace("\n", " ")},
             )
