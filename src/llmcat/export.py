@@ -186,16 +186,22 @@ def _md_row(hit: Hit, lang: str) -> str:
     shown = first and verdict.effective in ("conditional", "no")
     commercial = status + (f"{colon}{_md(first.get(lang) or first['en'])}" if first and shown else "")
     sources = ", ".join(f"[{i + 1}]({s['url']})" for i, s in enumerate(record.get("sources", [])[:3]))
-    return "| " + " | ".join(
-        [
-            f"{name} (`{record['id']}`)",
-            _md(_size(record)),
-            _md(", ".join(record.get("languages", [])[:6]) + (" …" if len(record.get("languages", [])) > 6 else "")),
-            _md(", ".join(dict.fromkeys(record.get("license", {}).values()))),
-            commercial,
-            sources,
-        ]
-    ) + " |"
+    return (
+        "| "
+        + " | ".join(
+            [
+                f"{name} (`{record['id']}`)",
+                _md(_size(record)),
+                _md(
+                    ", ".join(record.get("languages", [])[:6]) + (" …" if len(record.get("languages", [])) > 6 else "")
+                ),
+                _md(", ".join(dict.fromkeys(record.get("license", {}).values()))),
+                commercial,
+                sources,
+            ]
+        )
+        + " |"
+    )
 
 
 def _size(record: Record) -> str:

@@ -11,7 +11,16 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from llmcat.quantity import QuantityError, parse_count
@@ -111,6 +120,14 @@ def _check_hf(value: str) -> str:
     return value
 
 
+def _check_modelscope(value: str) -> str:
+    if not _HF_RE.match(value):
+        raise PydanticCustomError(
+            "bad-modelscope-id", "'{value}' must be a ModelScope repo id 'org/name', not a URL", {"value": value}
+        )
+    return value
+
+
 def _check_text(value: str) -> str:
     _unsafe_character(value, _UNSAFE_RE)
     stripped = value.strip()
@@ -190,14 +207,19 @@ class Bilingual(Strict):
         return self
 
 
+RepoId = Annotated[str, AfterValidator(_check_hf), _schema(HF_PATTERN)]
+ModelScopeId = Annotated[str, AfterValidator(_check_modelscope), _schema(HF_PATTERN)]
+
+
 class Links(Strict):
     """Where the project lives."""
 
     repo: Url | None = Field(None, description="Source repository URL.")
     homepage: Url | None = Field(None, description="Project home page URL.")
     paper: Url | None = Field(None, description="Paper or technical report URL.")
-    huggingface: Annotated[str, AfterValidator(_check_hf), _schema(HF_PATTERN)] | None = Field(
-        None, description="Hugging Face Hub repo id as 'org/name' (not a URL)."
+    huggingface: RepoId | None = Field(None, description="Hugging Face Hub repo id as 'org/name' (not a URL).")
+    modelscope: ModelScopeId | None = Field(
+        None, description="ModelScope repo id as 'org/name' (where many users in China download)."
     )
     docs: Url | None = Field(None, description="Documentation URL.")
 
@@ -308,6 +330,29 @@ class HardwareFigure(Strict):
     source: Url = Field(description="Where the project states it.")
 
 
+QuantFormat = Literal["gptq", "awq", "gguf", "bnb", "fp8", "int8", "int4"]
+
+
+class QuantizedVariant(Strict):
+    """An official quantized release of the model (by its own publisher)."""
+
+    format: QuantFormat = Field(
+        description="gptq, awq, gguf, bnb (bitsandbytes), fp8, or int8/int4 for the publisher's own scheme."
+    )
+    bits: Annotated[int, Field(ge=1, le=16)] | None = Field(None, description="Bits per weight (4, 8).")
+    huggingface: RepoId | None = Field(None, description="Hugging Face repo id of the quantized weights.")
+    modelscope: ModelScopeId | None = Field(None, description="ModelScope repo id of the quantized weights.")
+    url: Url | None = Field(None, description="Download page, where it is neither on the Hub nor on ModelScope.")
+    source: Url = Field(description="Where the publisher lists this variant.")
+    note: Text | None = Field(None, description="What the variant is (group size, which layers stay in 16 bit).")
+
+    @model_validator(mode="after")
+    def _names_a_place(self) -> QuantizedVariant:
+        if not (self.huggingface or self.modelscope or self.url):
+            raise PydanticCustomError("missing-repo", "name where it is: huggingface, modelscope or url", {})
+        return self
+
+
 class DatasetSize(Strict):
     """How big a dataset is."""
 
@@ -362,6 +407,9 @@ class ModelEntry(EntryBase):
     license: ModelLicense = Field(description="License ids of weights and code.")
     family: EntryId | None = Field(None, description="Family shared by variants (e.g. pythia).")
     params: Count | None = Field(None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer).")
+    active_params: Count | None = Field(
+        None, description="Parameters active per token, for mixture-of-experts models (params is the total)."
+    )
     architecture: Architecture | None = Field(None, description="decoder-only, encoder-decoder or prefix-lm.")
     context_length: Count | None = Field(None, description="Context window in tokens.")
     base_model: EntryId | None = Field(None, description="Id of the model it was fine-tuned or continued from.")
@@ -369,6 +417,19 @@ class ModelEntry(EntryBase):
     training_tokens: Count | None = Field(None, description="Pretraining tokens (shorthand allowed).")
     config: ModelConfig | None = Field(None, description="Architecture figures from the published config.")
     hardware: list[HardwareFigure] = Field(default_factory=list, description="Memory requirements the project states.")
+    quantized: list[QuantizedVariant] = Field(
+        default_factory=list, description="Official quantized releases (GPTQ, AWQ, GGUF, int4...)."
+    )
+
+    @field_validator("active_params")
+    @classmethod
+    def _active_within_total(cls, value: int | None, info: ValidationInfo) -> int | None:
+        total = info.data.get("params")
+        if value is not None and (total is None or value > total):
+            raise PydanticCustomError(
+                "active-params", "active_params needs params (the total) and cannot exceed it", {}
+            )
+        return value
 
 
 class DatasetEntry(EntryBase):
@@ -398,6 +459,27 @@ class ToolkitEntry(EntryBase):
     supports: list[Line] = Field(default_factory=list, description="Model ids or family names it supports.")
 
 
+ThresholdMetric = Literal["monthly-active-users", "daily-active-users", "annual-revenue"]
+
+
+class Threshold(Strict):
+    """A size above which the license's free terms stop (users, revenue)."""
+
+    metric: ThresholdMetric = Field(description="monthly-active-users, daily-active-users or annual-revenue.")
+    limit: Count = Field(description="The limit (700M, 100M, 1B); users, or an amount of money.")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="ISO 4217 code (USD, CNY), for annual-revenue."
+    )
+    beyond: Bilingual = Field(description="What applies above the limit (a separate license, a request).")
+    source: Url = Field(description="The clause of the license that sets it.")
+
+    @model_validator(mode="after")
+    def _money_has_currency(self) -> Threshold:
+        if (self.metric == "annual-revenue") != (self.currency is not None):
+            raise PydanticCustomError("bad-threshold", "annual-revenue needs a currency; user counts have none", {})
+        return self
+
+
 class LicenseEntry(Strict):
     """A license, with what it means for commercial use."""
 
@@ -423,6 +505,9 @@ class LicenseEntry(Strict):
     applies_to_outputs_of: list[Line] = Field(
         default_factory=list, description="Models whose generated text these terms govern (e.g. text-davinci-003)."
     )
+    thresholds: list[Threshold] = Field(
+        default_factory=list, description="Sizes above which the free terms stop (monthly active users, revenue)."
+    )
     summary: Bilingual = Field(description="What the license allows, in English and Chinese.")
     notes: Bilingual | None = Field(None, description="History and caveats.")
     sources: list[Source] = Field(min_length=1, description="Where the terms were read.")
@@ -434,6 +519,15 @@ class LicenseEntry(Strict):
                 "missing-conditions", "commercial is 'conditional' but no conditions are listed", {}
             )
         return self
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds_make_it_conditional(cls, value: list[Threshold], info: ValidationInfo) -> list[Threshold]:
+        if value and info.data.get("commercial") != "conditional":
+            raise PydanticCustomError(
+                "threshold-not-conditional", "a license with thresholds is 'conditional' for commercial use", {}
+            )
+        return value
 
 
 Entry = ModelEntry | DatasetEntry | ToolkitEntry | LicenseEntry
