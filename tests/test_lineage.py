@@ -219,3 +219,8 @@ def test_an_unknown_data_license_alone_only_adds_a_caveat() -> None:
     model = {"id": "base-7b", "kind": "model", "license": {"weights": "apache-2.0"}, "trained_on": ["web"]}
     verdict = lineage.verdict(_records(_OPEN, _MIXED, shared, model), "base-7b")
     assert verdict.effective == "yes" and any("unknown or mixed" in c for c in verdict.caveats)
+
+
+def test_chatyuan_v1_follows_the_readme_pointer_to_its_research_only_license(catalog: Catalog) -> None:
+    assert lineage.verdict(catalog, "chatyuan-large-v1").declared == "no"
+    assert lineage.verdict(catalog, "chatyuan-large-v1", as_of="2023-03-01").declared == "yes"
