@@ -32,7 +32,7 @@ def test_llama_v1_based_chinese_model_is_no(catalog: Catalog) -> None:
 
 
 def test_permissive_weights_tuned_on_alpaca_data_are_no(catalog: Catalog) -> None:
-    verdict = lineage.verdict(catalog, "belle-7b-2m")
+    verdict = lineage.verdict(catalog, "luotuo-lora-7b-0.3")
     assert verdict.declared == "yes"
     assert verdict.effective == "no"
     assert any(r.path[-1] == "alpaca-data" for r in verdict.reasons)
@@ -56,7 +56,7 @@ def test_as_of_uses_the_license_history(catalog: Catalog) -> None:
 
 
 def test_declared_policy_ignores_the_lineage(catalog: Catalog) -> None:
-    assert effective(catalog, "belle-7b-2m", policy="declared") == "yes"
+    assert effective(catalog, "luotuo-lora-7b-0.3", policy="declared") == "yes"
 
 
 def test_mixed_license_data_is_a_caveat_not_a_verdict(catalog: Catalog) -> None:
@@ -65,10 +65,27 @@ def test_mixed_license_data_is_a_caveat_not_a_verdict(catalog: Catalog) -> None:
     assert any("the-pile" in c for c in verdict.caveats)
 
 
-def test_openai_generated_data_is_conditional(catalog: Catalog) -> None:
+def test_openai_generator_terms_stay_a_condition_of_research_only_data(catalog: Catalog) -> None:
     verdict = lineage.verdict(catalog, "belle-train-2m-cn")
-    assert verdict.effective == "conditional"
+    assert verdict.effective == "no"
     assert any(c.get("license") == "openai-terms" for c in verdict.conditions)
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "belle-train-0.5m-cn",
+        "belle-train-1m-cn",
+        "belle-train-2m-cn",
+        "belle-7b-2m",
+        "belle-llama-7b-2m",
+        "alpaca-data-zh-51k",
+    ],
+)
+def test_stated_research_only_terms_beat_the_license_file(catalog: Catalog, entry_id: str) -> None:
+    verdict = lineage.verdict(catalog, entry_id, policy="declared")
+    assert verdict.declared == "no", verdict.reasons
+    assert verdict.reasons[0].license.endswith("-research-only")
 
 
 def test_effective_never_looser_than_upstream_on_the_real_catalog(catalog: Catalog) -> None:
@@ -202,3 +219,8 @@ def test_an_unknown_data_license_alone_only_adds_a_caveat() -> None:
     model = {"id": "base-7b", "kind": "model", "license": {"weights": "apache-2.0"}, "trained_on": ["web"]}
     verdict = lineage.verdict(_records(_OPEN, _MIXED, shared, model), "base-7b")
     assert verdict.effective == "yes" and any("unknown or mixed" in c for c in verdict.caveats)
+
+
+def test_chatyuan_v1_follows_the_readme_pointer_to_its_research_only_license(catalog: Catalog) -> None:
+    assert lineage.verdict(catalog, "chatyuan-large-v1").declared == "no"
+    assert lineage.verdict(catalog, "chatyuan-large-v1", as_of="2023-03-01").declared == "yes"

@@ -42,8 +42,8 @@ def test_search_table_drops_the_least_vital_columns_first(run: Run) -> None:
 
 
 def test_search_table_shows_when_the_lineage_lowered_the_verdict(run: Run) -> None:
-    out = run("search", "belle-train-0.5m-cn", env={"COLUMNS": "120"}).stdout
-    assert "conditional (3) [own: yes]" in out
+    out = run("search", "luotuo-translated-alpaca", env={"COLUMNS": "120"}).stdout
+    assert "no [own: yes]" in out
 
 
 def test_fit_keeps_precision_and_memory_on_narrow_terminals(run: Run) -> None:
