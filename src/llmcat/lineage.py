@@ -306,10 +306,11 @@ def _absorb(node: Node, child: Node) -> None:
             _merge(node.obligations, child.obligations)
         return
     if child.effective == "unknown":
-        node.caveats.append(
-            f"{child.role} {child.id}: license '{child.license}' is unknown or mixed per source; "
-            "check the terms of its parts"
-        )
+        if child.kind != "generator":  # a generator without recorded terms already says so
+            node.caveats.append(
+                f"{child.role} {child.id}: license '{child.license}' is unknown or mixed per source; "
+                "check the terms of its parts"
+            )
         # Explicit terms upstream of an unknown license (a generator's) still pass on.
         explicit = [r for r in child.reasons if r.status in EXPLICIT]
         if explicit:
