@@ -29,6 +29,8 @@ from llmcat.problems import Problem, Report, Severity
 from llmcat.yamlio import Document, load_file
 
 Loc = tuple[str | int, ...]
+# A value starting with this marks what `llmcat draft` could not know; such a file is refused.
+TODO = "TODO"
 # Cross-entry hooks let later concerns (hardware estimates) add warnings without a cycle.
 ExtraRule = Callable[[Catalog], Iterable[tuple[str, Loc, str, str]]]
 
@@ -99,15 +101,48 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
             )
         )
     model = MODEL_BY_KIND[kind]
+    todos = _check_todos(doc)
+    problems.extend(todos)
     try:
         entry = model.model_validate(data)
     except ValidationError as exc:
-        return None, problems + problems_from_validation(exc, doc, model)
+        marked = {p.field for p in todos}  # a TODO is the problem there, not its form
+        return None, problems + [p for p in problems_from_validation(exc, doc, model) if p.field not in marked]
     record = entry.model_dump(mode="json", exclude_none=True)
     problems.extend(_check_sources_about(doc, record, model))
     problems.extend(_check_secondary_only(doc, record))
     failed = any(p.severity == "error" for p in problems)
     return (None if failed else record), problems
+
+
+def todo_values(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Every text value, at any depth, that starts with TODO, with where it is."""
+    if isinstance(data, str):
+        return [(loc, data)] if data.lstrip().startswith(TODO) else []
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in todo_values(value, (*loc, str(key)))]
+    if isinstance(data, list):
+        return [found for i, value in enumerate(data) for found in todo_values(value, (*loc, i))]
+    return []
+
+
+def _check_todos(doc: Document) -> list[Problem]:
+    problems = []
+    for loc, value in todo_values(doc.data):
+        line, col = doc.locate(loc)
+        shown = value.strip().splitlines()[0]
+        shown = shown if len(shown) <= 100 else shown[:97] + "..."
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                field_path(loc),
+                f"still a draft ({shown}); replace it with what the primary sources say",
+                "draft-todo",
+            )
+        )
+    return problems
 
 
 @functools.cache

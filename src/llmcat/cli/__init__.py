@@ -48,6 +48,7 @@ COMMAND_MODULES = {
     "audit": "net",
     "cache": "cache",
     "diff": "contrib",
+    "draft": "contrib",
 }
 
 

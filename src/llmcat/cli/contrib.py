@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from llmcat.cli import app
 from llmcat.cli.common import CatalogOpt, JsonOpt, handles_errors
+from llmcat.problems import LlmcatError, UsageError
 
 
 class DiffFormat(str, Enum):
@@ -39,3 +42,75 @@ def diff(
         if ids:
             render.note(f"{side}: {len(ids)} file(s) do not validate and are left out: {', '.join(ids)}")
     show_diff(found.to_json(), "json" if as_json else output_format.value)
+
+
+class HubKind(str, Enum):
+    model = "model"
+    dataset = "dataset"
+
+
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option("--endpoint", help="Hub base URL (default: $HF_ENDPOINT, else huggingface.co); its host is trusted."),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")]
+RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a timeout, 5xx or 429.")]
+DeadlineOpt = Annotated[float, typer.Option("--deadline", min=0.1, help="Seconds for the whole run.")]
+
+
+def _options(timeout: float, retries: int, deadline: float) -> Any:
+    from llmcat.net.client import Options
+
+    return Options(concurrency=4, per_host=4, timeout=timeout, retries=retries, deadline=deadline)
+
+
+def _valid_catalog(catalog: Path | None) -> tuple[Path, Any]:
+    from llmcat.store import catalog_dir
+    from llmcat.validate import validate_catalog
+
+    root = catalog_dir(catalog)
+    return root, validate_catalog(root)[1]
+
+
+@app.command()
+@handles_errors
+def draft(
+    repo_id: Annotated[str, typer.Argument(help="Hugging Face repo id, org/name.")],
+    kind: Annotated[HubKind, typer.Option("--kind", help="Model or dataset repository.")] = HubKind.model,
+    entry_id: Annotated[str | None, typer.Option("--id", help="Catalog id (default: from the repo name).")] = None,
+    endpoint: EndpointOpt = None,
+    out: Annotated[
+        str | None, typer.Option("--out", help="File to create (default: the catalog's folder); - for stdout.")
+    ] = None,
+    timeout: TimeoutOpt = 10.0,
+    retries: RetriesOpt = 2,
+    deadline: DeadlineOpt = 60.0,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Draft a catalog entry from the Hub's metadata; what the Hub cannot say is left as TODOs."""
+    from llmcat import draft as drafting
+    from llmcat import render
+    from llmcat.models import FOLDER_BY_KIND, HF_PATTERN
+    from llmcat.net import hub
+
+    if not re.match(HF_PATTERN, repo_id):
+        raise UsageError(f"'{repo_id}' is not a Hugging Face repo id such as org/name")
+    new_id = entry_id or drafting.default_id(repo_id)
+    if not drafting.valid_id(new_id):
+        raise UsageError(f"'{new_id}' is not a valid catalog id; give one with --id")
+    root, cat = _valid_catalog(catalog)
+    found = drafting.existing(cat, new_id, repo_id)
+    if found is not None:
+        raise LlmcatError(f"the catalog already has {found['id']} ({cat.paths[found['id']]}); edit it instead")
+    base, trusted = hub.endpoint(endpoint)
+    result = hub.draft_from_hub(cat, repo_id, kind.value, new_id, base, trusted, _options(timeout, retries, deadline))
+    text = drafting.draft_text(result, repo_id)
+    if out == "-":
+        render.write(text)
+    else:
+        path = Path(out) if out else root / FOLDER_BY_KIND[kind.value] / f"{new_id}.yaml"
+        drafting.write_new(path, text)
+        render.note(f"wrote {path}")
+    for line in result.notes:
+        render.note(f"note: {line}")
+    render.note(f"{len(result.todos)} TODO(s) to resolve against primary sources; then llmcat validate and diff")
