@@ -184,6 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append((self.path, self.headers.get("Authorization")))
         if parts.path == "/api/models" and parts.query:
             query = parse_qs(parts.query)
+            if query.get("author") == ["broken"]:
+                self._send(200, b"[{")
+                return
             listing = LISTINGS.get(query.get("author", [""])[0], [])
             self._send(200, listing[: int(query.get("limit", ["100"])[0])])
             return

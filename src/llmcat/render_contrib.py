@@ -83,3 +83,51 @@ DIFF_FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
 
 def show_diff(diff: dict[str, Any], fmt: str) -> None:
     write(DIFF_FORMATS[fmt](diff))
+
+
+# --- watch -----------------------------------------------------------------------------
+
+
+def _count(value: Any) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def watch_text(report: dict[str, Any]) -> str:
+    lines = []
+    for c in report["candidates"]:
+        created = (c["created"] or "?")[:10]
+        lines.append(f"{created}  {c['id']}  license {c['license'] or '?'}  {_count(c['downloads'])} downloads")
+    lines += [f"error: {e['org']}: {e['detail']} ({e['url']})" for e in report["errors"]]
+    lines.append(f"{len(report['candidates'])} repositories without an entry, of {len(report['orgs'])} organization(s)")
+    return "\n".join(safe_line(line) for line in lines) + "\n"
+
+
+def watch_markdown(report: dict[str, Any]) -> str:
+    out = [
+        f"### llmcat watch: {len(report['candidates'])} Hub repositories without a catalog entry",
+        "",
+        f"Organizations: {', '.join(_cell(o) for o in report['orgs']) or '-'}",
+        "",
+    ]
+    if report["candidates"]:
+        out += ["| created | repository | license | downloads | draft |", "|---|---|---|---|---|"]
+        for c in report["candidates"]:
+            out.append(
+                f"| {_cell((c['created'] or '?')[:10])} | `{_cell(c['id'])}` | {_cell(c['license'] or '?')} | "
+                f"{_count(c['downloads'])} | `llmcat draft {_cell(c['id'])}` |"
+            )
+        out.append("")
+    for error in report["errors"]:
+        out += [f"- could not list `{_cell(error['org'])}`: {_cell(error['detail'])}"]
+    return "\n".join(out) + "\n"
+
+
+WATCH_FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "text": watch_text,
+    "markdown": watch_markdown,
+    "json": dump_json,
+}
+
+
+def show_watch(report: dict[str, Any], fmt: str) -> None:
+    write(WATCH_FORMATS[fmt](report))

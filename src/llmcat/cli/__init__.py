@@ -49,6 +49,7 @@ COMMAND_MODULES = {
     "cache": "cache",
     "diff": "contrib",
     "draft": "contrib",
+    "watch": "contrib",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from llmcat.cli import app
-from llmcat.cli.common import CatalogOpt, JsonOpt, handles_errors
+from llmcat.cli.common import CatalogOpt, JsonOpt, _check_date, handles_errors
 from llmcat.problems import LlmcatError, UsageError
 
 
@@ -114,3 +114,42 @@ def draft(
     for line in result.notes:
         render.note(f"note: {line}")
     render.note(f"{len(result.todos)} TODO(s) to resolve against primary sources; then llmcat validate and diff")
+
+
+class WatchFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+@handles_errors
+def watch(
+    org: Annotated[
+        list[str] | None, typer.Option("--org", help="Hub organization; repeatable (default: those the catalog links).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", callback=_check_date, help="Only repositories created on or after it.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Newest repositories per organization.")] = 50,
+    endpoint: EndpointOpt = None,
+    output_format: Annotated[WatchFormat, typer.Option("--format", help="Output format.")] = WatchFormat.text,
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0,
+    retries: RetriesOpt = 2,
+    deadline: DeadlineOpt = 120.0,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Hub repositories of the tracked organizations that have no entry yet, newest first; exit 1 if a listing failed."""
+    from llmcat.net import hub
+    from llmcat.render_contrib import show_watch
+    from llmcat.watch import candidates, tracked_orgs
+
+    _, cat = _valid_catalog(catalog)
+    orgs = list(dict.fromkeys(org or tracked_orgs(cat)))
+    base, trusted = hub.endpoint(endpoint)
+    found, errors = hub.listings(orgs, base, trusted, _options(timeout, retries, deadline), limit)
+    report = {"orgs": orgs, "candidates": candidates(found, cat, since), "errors": errors}
+    show_watch(report, "json" if as_json else output_format.value)
+    if errors:
+        raise typer.Exit(1)

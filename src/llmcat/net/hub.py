@@ -119,3 +119,21 @@ def draft_from_hub(
     facts = HubFacts(kind, repo_id, api, meta, page_url(base, kind, repo_id), config, config_body)
     drafted = draft_entry(catalog, facts, entry_id)
     return drafted._replace(notes=notes + drafted.notes)
+
+
+def listings(
+    orgs: list[str], base: str, trusted: bool, options: Options, limit: int
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Each organization's models, newest first, and the organizations that could not be listed."""
+    urls = {org: listing_url(base, org, limit) for org in orgs}
+    replies = fetch(urls.values(), base, trusted, options)
+    found: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    for org, url in urls.items():
+        reply = replies[url]
+        if reply.state == "ok" and isinstance(reply.body, list):
+            found[org] = reply.body
+        else:
+            detail = reply.detail or "the answer is not a JSON list"
+            errors.append({"org": org, "url": url, "detail": detail})
+    return found, errors
