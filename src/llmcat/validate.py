@@ -7,10 +7,12 @@ only when a cross-entry rule has something to say about it.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -481,3 +483,50 @@ def _check_inherited_restrictions(catalog: Catalog) -> Iterable[_Pending]:
                 "inherited-restriction",
                 "warning",
             )
+
+
+_AGE_RE = re.compile(r"^\s*(\d+)\s*([dwy])\s*$")
+_AGE_DAYS = {"d": 1, "w": 7, "y": 365}
+
+
+def parse_age(text: str) -> int:
+    """'365d', '52w', '1y' -> days."""
+    match = _AGE_RE.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not an age; write e.g. 365d, 52w or 1y")
+    return int(match.group(1)) * _AGE_DAYS[match.group(2)]
+
+
+def stale_sources(max_days: int, today: dt.date) -> ExtraRule:
+    """Warnings on sources last checked more than ``max_days`` before ``today``, or never recorded."""
+
+    def rule(catalog: Catalog) -> Iterable[tuple[str, Loc, str, str]]:
+        for entry_id, record in catalog.records.items():
+            for i, source in enumerate(record.get("sources", [])):
+                checked = source.get("checked")
+                if checked is None:
+                    yield (
+                        entry_id,
+                        ("sources", i),
+                        f"source {source['url']} has no checked date (never recorded); read it again and add "
+                        "checked: YYYY-MM-DD",
+                        "stale-source",
+                    )
+                    continue
+                age = (today - dt.date.fromisoformat(checked)).days
+                if age < 0:
+                    yield (
+                        entry_id,
+                        ("sources", i, "checked"),
+                        f"checked date {checked} is in the future",
+                        "stale-source",
+                    )
+                elif age > max_days:
+                    yield (
+                        entry_id,
+                        ("sources", i, "checked"),
+                        f"source last checked {checked}, {age} days ago (more than {max_days}); read it again",
+                        "stale-source",
+                    )
+
+    return rule
