@@ -93,11 +93,11 @@ def _count(value: Any) -> str:
 
 
 def watch_text(report: dict[str, Any]) -> str:
+    """The candidates; failed listings go to stderr (the CLI says them)."""
     lines = []
     for c in report["candidates"]:
         created = (c["created"] or "?")[:10]
         lines.append(f"{created}  {c['id']}  license {c['license'] or '?'}  {_count(c['downloads'])} downloads")
-    lines += [f"error: {e['org']}: {e['detail']} ({e['url']})" for e in report["errors"]]
     lines.append(f"{len(report['candidates'])} repositories without an entry, of {len(report['orgs'])} organization(s)")
     return "\n".join(safe_line(line) for line in lines) + "\n"
 

@@ -141,6 +141,7 @@ def watch(
     catalog: CatalogOpt = None,
 ) -> None:
     """Hub repositories of the tracked organizations that have no entry yet, newest first; exit 1 if a listing failed."""
+    from llmcat import render
     from llmcat.net import hub
     from llmcat.render_contrib import show_watch
     from llmcat.watch import candidates, tracked_orgs
@@ -151,5 +152,7 @@ def watch(
     found, errors = hub.listings(orgs, base, trusted, _options(timeout, retries, deadline), limit)
     report = {"orgs": orgs, "candidates": candidates(found, cat, since), "errors": errors}
     show_watch(report, "json" if as_json else output_format.value)
+    for error in errors:
+        render.error(f"could not list {error['org']}: {error['detail']} ({error['url']})")
     if errors:
         raise typer.Exit(1)
