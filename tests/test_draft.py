@@ -92,6 +92,19 @@ def test_a_draft_is_written_into_the_catalog_and_validate_refuses_it_until_the_t
     assert codes == {"draft-todo"}, checked
 
 
+def test_a_draft_whose_todos_are_resolved_passes_validate_strict(run: Run, hub: Hub, catalog: Path) -> None:
+    from llmcat.yamlio import dump
+
+    entry = parsed(draft(run, hub, catalog, "org/chat-7b", "--out", "-").stdout)
+    entry["summary"] = {"en": "A chat model of the tests.", "zh": "测试用的对话模型。"}
+    del entry["notes"]
+    entry["trained_on"] = ["web-data"]
+    entry["sources"][-1]["note"] = "Model card read for the summary."  # type: ignore[index]
+    (catalog / "models" / "chat-7b.yaml").write_text(dump(entry), encoding="utf-8")
+    result = run("validate", "--catalog", str(catalog), "--strict", "--format", "text")
+    assert result.exit_code == 0, result
+
+
 def test_an_existing_entry_is_never_overwritten(run: Run, hub: Hub, catalog: Path) -> None:
     same_repo = draft(run, hub, catalog, "org/base-7b")
     assert same_repo.exit_code == 1 and "already has base-7b" in same_repo.stderr, same_repo

@@ -79,7 +79,10 @@ def _repository(catalog: Path) -> tuple[Path, str]:
     try:
         top = Path(_git(catalog, "rev-parse", "--show-toplevel").decode().strip())
     except LlmcatError:
-        raise LlmcatError(f"'{catalog}' is not inside a git repository; give two catalog folders instead") from None
+        raise LlmcatError(
+            f"'{catalog}' is not inside a git repository; give --catalog a checkout's catalog folder, "
+            "or two catalog folders"
+        ) from None
     relative = catalog.resolve().relative_to(top.resolve())
     return top, relative.as_posix() or "."
 
