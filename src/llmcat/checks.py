@@ -7,7 +7,7 @@ from pathlib import Path
 
 from llmcat.catalog import Catalog
 from llmcat.problems import Report
-from llmcat.validate import Loc, validate_catalog
+from llmcat.validate import ExtraRule, Loc, validate_catalog
 
 
 def hardware_figures(catalog: Catalog) -> Iterable[tuple[str, Loc, str, str]]:
@@ -19,6 +19,6 @@ def hardware_figures(catalog: Catalog) -> Iterable[tuple[str, Loc, str, str]]:
             yield record["id"], ("hardware", index, "vram_gb"), message, "hardware-mismatch"
 
 
-def validate_with_all_rules(root: Path, only: Sequence[Path] = ()) -> Report:
-    report, _ = validate_catalog(root, only, extra_rules=[hardware_figures])
+def validate_with_all_rules(root: Path, only: Sequence[Path] = (), extra: Sequence[ExtraRule] = ()) -> Report:
+    report, _ = validate_catalog(root, only, extra_rules=[hardware_figures, *extra])
     return report

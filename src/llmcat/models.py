@@ -80,6 +80,13 @@ def _check_date(value: str) -> str:
     return value
 
 
+def _check_day(value: str) -> str:
+    _check_date(value)
+    if len(value) != 10:
+        raise PydanticCustomError("bad-date", "'{value}' needs the day: write YYYY-MM-DD", {"value": value})
+    return value
+
+
 def _check_language(value: str) -> str:
     if not _LANG_RE.match(value):
         raise PydanticCustomError(
@@ -160,6 +167,7 @@ _TEXT_PATTERN = f"^[^{UNSAFE_CHARS}]*$"
 _LINE_PATTERN = f"^[^{UNSAFE_CHARS}\\n\\t]*$"
 URL_PATTERN = f"^https?://[^\\s/?#@{UNSAFE_CHARS}]+([/?#][^\\s{UNSAFE_CHARS}]*)?$"
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+DAY_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 LANGUAGE_PATTERN = _LANG_RE.pattern
 HF_PATTERN = _HF_RE.pattern
 
@@ -170,6 +178,7 @@ def _schema(pattern: str) -> Any:
 
 EntryId = Annotated[str, AfterValidator(_check_id), _schema(ID_PATTERN)]
 Date = Annotated[str, AfterValidator(_check_date), _schema(DATE_PATTERN)]
+Day = Annotated[str, AfterValidator(_check_day), _schema(DAY_PATTERN)]
 LanguageTag = Annotated[str, AfterValidator(_check_language), _schema(LANGUAGE_PATTERN)]
 Url = Annotated[str, AfterValidator(_check_url), _schema(URL_PATTERN)]
 Text = Annotated[str, AfterValidator(_check_text), _schema(_TEXT_PATTERN)]
@@ -236,6 +245,11 @@ class Source(Strict):
         min_length=1, description="Names of the entry's fields this source supports."
     )
     note: Text | None = Field(None, description="Remark on the source, e.g. where its languages disagree.")
+    checked: Day | None = Field(
+        None,
+        description="When the source was last read against the entry (YYYY-MM-DD); "
+        "`llmcat validate --stale 365d` warns on older ones and on sources without it.",
+    )
 
 
 GeneratorNaming = Literal["model", "product", "vendor"]

@@ -7,10 +7,12 @@ only when a cross-entry rule has something to say about it.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ from llmcat.problems import Problem, Report, Severity
 from llmcat.yamlio import Document, load_file
 
 Loc = tuple[str | int, ...]
+# A value starting with this marks what `llmcat draft` could not know; such a file is refused.
+TODO = "TODO"
 # Cross-entry hooks let later concerns (hardware estimates) add warnings without a cycle.
 ExtraRule = Callable[[Catalog], Iterable[tuple[str, Loc, str, str]]]
 
@@ -99,15 +103,48 @@ def check_document(doc: Document, folder_kind: str, stem: str) -> tuple[Record |
             )
         )
     model = MODEL_BY_KIND[kind]
+    todos = _check_todos(doc)
+    problems.extend(todos)
     try:
         entry = model.model_validate(data)
     except ValidationError as exc:
-        return None, problems + problems_from_validation(exc, doc, model)
+        marked = {p.field for p in todos}  # a TODO is the problem there, not its form
+        return None, problems + [p for p in problems_from_validation(exc, doc, model) if p.field not in marked]
     record = entry.model_dump(mode="json", exclude_none=True)
     problems.extend(_check_sources_about(doc, record, model))
     problems.extend(_check_secondary_only(doc, record))
     failed = any(p.severity == "error" for p in problems)
     return (None if failed else record), problems
+
+
+def todo_values(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Every text value, at any depth, that starts with TODO, with where it is."""
+    if isinstance(data, str):
+        return [(loc, data)] if data.lstrip().startswith(TODO) else []
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in todo_values(value, (*loc, str(key)))]
+    if isinstance(data, list):
+        return [found for i, value in enumerate(data) for found in todo_values(value, (*loc, i))]
+    return []
+
+
+def _check_todos(doc: Document) -> list[Problem]:
+    problems = []
+    for loc, value in todo_values(doc.data):
+        line, col = doc.locate(loc)
+        shown = value.strip().splitlines()[0]
+        shown = shown if len(shown) <= 100 else shown[:97] + "..."
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                field_path(loc),
+                f"still a draft ({shown}); replace it with what the primary sources say",
+                "draft-todo",
+            )
+        )
+    return problems
 
 
 @functools.cache
@@ -446,3 +483,50 @@ def _check_inherited_restrictions(catalog: Catalog) -> Iterable[_Pending]:
                 "inherited-restriction",
                 "warning",
             )
+
+
+_AGE_RE = re.compile(r"^\s*(\d+)\s*([dwy])\s*$")
+_AGE_DAYS = {"d": 1, "w": 7, "y": 365}
+
+
+def parse_age(text: str) -> int:
+    """'365d', '52w', '1y' -> days."""
+    match = _AGE_RE.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not an age; write e.g. 365d, 52w or 1y")
+    return int(match.group(1)) * _AGE_DAYS[match.group(2)]
+
+
+def stale_sources(max_days: int, today: dt.date) -> ExtraRule:
+    """Warnings on sources last checked more than ``max_days`` before ``today``, or never recorded."""
+
+    def rule(catalog: Catalog) -> Iterable[tuple[str, Loc, str, str]]:
+        for entry_id, record in catalog.records.items():
+            for i, source in enumerate(record.get("sources", [])):
+                checked = source.get("checked")
+                if checked is None:
+                    yield (
+                        entry_id,
+                        ("sources", i),
+                        f"source {source['url']} has no checked date (never recorded); read it again and add "
+                        "checked: YYYY-MM-DD",
+                        "stale-source",
+                    )
+                    continue
+                age = (today - dt.date.fromisoformat(checked)).days
+                if age < 0:
+                    yield (
+                        entry_id,
+                        ("sources", i, "checked"),
+                        f"checked date {checked} is in the future",
+                        "stale-source",
+                    )
+                elif age > max_days:
+                    yield (
+                        entry_id,
+                        ("sources", i, "checked"),
+                        f"source last checked {checked}, {age} days ago (more than {max_days}); read it again",
+                        "stale-source",
+                    )
+
+    return rule

@@ -276,6 +276,6 @@ def load_text(text: str, shown: str) -> Document | Problem:
     return Document(shown, data, text)
 
 
-def dump(data: Any) -> str:
-    """Serialise plain data as YAML (for `--format yaml`)."""
-    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False))
+def dump(data: Any, width: int = 80) -> str:
+    """Serialise plain data as YAML, block style, keys in order (`--format yaml`, `llmcat draft`)."""
+    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=width))

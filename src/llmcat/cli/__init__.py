@@ -49,6 +49,9 @@ COMMAND_MODULES = {
     "cache": "cache",
     "stack": "stack",
     "site": "site",
+    "diff": "contrib",
+    "draft": "contrib",
+    "watch": "contrib",
 }
 
 

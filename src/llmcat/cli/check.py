@@ -11,6 +11,7 @@ import typer
 from llmcat import render
 from llmcat.cli import app
 from llmcat.cli.common import CatalogOpt, handles_errors
+from llmcat.problems import UsageError
 
 
 class ReportFormat(str, Enum):
@@ -38,12 +39,23 @@ def validate(
         ReportFormat, typer.Option("--format", help="auto picks github under GitHub Actions, else text.")
     ] = ReportFormat.auto,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+    stale: Annotated[
+        str | None,
+        typer.Option("--stale", help="Warn on sources not checked for this long (365d, 52w, 1y) or never recorded."),
+    ] = None,
 ) -> None:
     """Check every catalog file and the rules across entries; exit 1 on problems."""
+    import datetime as dt
+
     from llmcat.checks import validate_with_all_rules
     from llmcat.store import catalog_dir
+    from llmcat.validate import parse_age, stale_sources
 
-    report = validate_with_all_rules(catalog_dir(catalog), paths or [])
+    try:
+        extra = [stale_sources(parse_age(stale), dt.date.today())] if stale else []
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    report = validate_with_all_rules(catalog_dir(catalog), paths or [], extra)
     render.REPORTERS[render.pick_format(output_format.value)](report, strict)
     if report.status(strict) == "fail":
         raise typer.Exit(1)
