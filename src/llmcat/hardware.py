@@ -1,50 +1,80 @@
 """Memory estimates for running and fine-tuning a model, next to what projects state.
 
-All figures are decimal GB (1e9 bytes), as model cards and READMEs use them. The formulas:
+Every figure is GiB (2**30 bytes): PyTorch's ``max_memory_allocated() / 1024**3``, which is what
+projects print and call "GB", and what a card sold as "24 GB" holds (24 GiB).
 
-* Weights: parameters x bytes per parameter (fp32 4, bf16/fp16 2, int8 1, int4 0.5). When
-  weights are quantized to int8/int4, the token embedding and output layer stay in 16 bit
-  (as in LLM.int8(), arXiv 2208.07339, GPTQ, arXiv 2210.17323, and ChatGLM-6B's own
-  quantization code); they are ``vocab_size x hidden_size`` each.
-* KV cache: ``2 x layers x kv_heads x head_dim x context x batch x 2 bytes`` (keys and values in
-  16 bit), with ``kv_heads`` from the entry's config, so multi-query and grouped-query models
-  (Falcon) are not overstated.
-* Inference: (weights + KV cache) x 1.2, the 20% overhead rule of EleutherAI's "Transformer
-  Math 101" (https://blog.eleuther.ai/transformer-math/).
-* Full fine-tuning with mixed-precision AdamW: 16 bytes per parameter (2 fp16 weights + 2 fp16
-  gradients + 12 optimizer bytes: fp32 master copy, momentum and variance), same source.
-* Activations for training: per layer ``seq x batch x hidden x (34 + 5 x heads x seq / hidden)``
-  bytes without recomputation (Korthikanti et al., arXiv 2205.05198, eq. 2); with activation
-  checkpointing, which the LoRA/QLoRA/P-tuning recipes of the seed projects enable, ``2 x seq x
-  batch x hidden`` bytes per layer are kept plus one layer's full activations.
-* LoRA: frozen 16-bit base, adapters of rank 8 on the query and value projections
-  (``4 x hidden x rank`` parameters per layer, PEFT's default targets), trained in fp32 with
-  Adam: 16 bytes per adapter parameter. QLoRA: the same with a 4-bit base (Dettmers et al.,
-  arXiv 2305.14314). P-tuning v2: prefix of 128 tokens per layer (ChatGLM-6B's ptuning recipe).
+The estimate is a sum of terms, each one visible in ``show --json`` and ``fit --json``:
 
-Where an entry records no ``config``, the shape is guessed from the parameter count
-(``params ~ 12 x layers x hidden^2``, ``hidden = 128 x layers``) and the estimate says so.
+* weights: parameters x bytes (fp32 4, bf16/fp16 2, int8 1, int4 0.5 plus group scales); a
+  quantized model keeps its token embedding and output layer in 16 bit (GPTQ, LLM.int8(),
+  ChatGLM's quantization code); bitsandbytes *training* (PEFT's prepare_model_for_kbit_training)
+  casts them, and the norms, to fp32.
+* kv_cache: ``2 x layers x kv_heads x head_dim x tokens x batch x 2 B``, times KV_FACTOR: Hugging
+  Face's tuple caches hold the old and the new cache while one step concatenates them.
+* activations: training keeps each layer's input (2 B per hidden unit per token) under gradient
+  checkpointing and recomputes one layer at a time; without it every layer's activations stay
+  (Korthikanti et al., arXiv 2205.05198, eq. 2, with the MLP width from the config). Eager
+  attention adds the ``heads x tokens^2`` scores; flash attention/SDPA does not store them.
+* logits: inference computes the prefill logits in fp32 (``tokens x vocab x 4 B``); training holds
+  bf16 logits, their fp32 copy and the loss gradient (``tokens x vocab x TRAIN_LOGIT_BYTES``).
+* gradients / optimizer: full fine-tuning with mixed-precision AdamW (bf16 weights, fp32
+  gradients, fp32 master copy, momentum and variance, and the fp32 temporaries of the fused step).
+* adapters: LoRA matrices of rank r on the attention projections or on every linear layer, or the
+  P-tuning v2 prefix (128 tokens per layer), each trainable parameter at ADAPTER_BYTES.
+* overhead: a constant for the CUDA allocator and framework; training adds the trainer's own.
+
+The constants are fitted to published measurements by ``scripts/calibrate_memory.py`` (its table:
+``docs/memory-measurements.csv``); the README reports how close they come.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from llmcat.catalog import Record
+from llmcat.vocab import BREAKDOWN_TERMS, FIT_ORDER, LORA_RANK, TRAINING_MODES
 
-GB = 1e9
+Record = dict[str, Any]
+
+GIB = float(2**30)
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
-PRECISIONS = ("fp32", "bf16", "fp16", "int8", "int4")
-MODES = ("inference", "lora", "qlora", "p-tuning", "full-finetune")
-INFERENCE_OVERHEAD = 1.2
-ADAM_MIXED_BYTES = 16.0
-ADAPTER_BYTES = 16.0
-LORA_RANK = 8
-PREFIX_TOKENS = 128
+# Group-wise scales and zero points of a 4-bit model (GPTQ group 128, NF4 double quantisation) and
+# the dequantisation workspace of its kernels, per quantized parameter: fitted to Qwen's Int4 rows.
+INT4_EXTRA_BYTES = 0.06
+# Hugging Face's tuple KV caches: torch.cat holds the old and the new cache at once (fitted to
+# Qwen-7B's growth of ~1 MiB per generated token, twice its 0.5 MiB of keys and values).
+KV_FACTOR = 2.0
 KV_BYTES = 2.0
+PREFILL_LOGIT_BYTES = 4.0  # fp32 logits of the prompt: Hugging Face's generate upcasts them
+# CUDA allocator and framework buffers (about 0.5 GiB left over in the Qwen and ChatGLM2 rows) and
+# the CUDA context and cuBLAS workspace, which PyTorch's counters leave out but the card must hold.
+INFERENCE_OVERHEAD_GIB = 1.0
+# Training logits: bf16 logits (2) + fp32 copy for the loss (4) + its gradient (4): tokens x vocab.
+TRAIN_LOGIT_BYTES = 10.0
+# A trainable parameter: fp32 weight, gradient, Adam momentum and variance (16 B) and the fp32
+# temporaries of torch's foreach AdamW step (4 B).
+ADAPTER_BYTES = 20.0
+# Full fine-tuning per parameter besides the 16-bit weights: bf16 gradients and their fp32 copy (6,
+# as DeepSpeed's mixed precision keeps both); fp32 master copy, momentum, variance (12) and the
+# fp32 temporaries of the fused step (4). Fitted to Qwen-1.8B's one-GPU full fine-tuning rows.
+FULL_GRADIENT_BYTES = 6.0
+FULL_OPTIMIZER_BYTES = 16.0
+# The trainer's own memory (allocator fragmentation, dataloader and loss buffers, DeepSpeed
+# buckets): a constant plus bytes per parameter, fitted to Qwen's LoRA and Q-LoRA rows (1.8-3 GiB
+# left over at 256 tokens for 1.8-14B models).
+TRAIN_OVERHEAD_GIB = 2.0
+TRAIN_OVERHEAD_PER_PARAM = 0.1
+PREFIX_TOKENS = 128  # ChatGLM's P-tuning v2 recipe (pre_seq_len 128)
+# Korthikanti et al.'s activation bytes per token and hidden unit outside the MLP (attention 11,
+# norms 4) and per MLP unit (4 B per unit of each MLP matmul output).
+ATTENTION_ACT_BYTES = 15.0
+MLP_ACT_BYTES = 4.0
+EAGER_SCORE_BYTES = 5.0  # per head and token pair: fp16 scores, softmax, dropout mask
 # Stated figures may differ from estimates by this factor before `validate` warns.
 STATED_VS_ESTIMATE_FACTOR = 2.5
+# How far up the base_model chain an entry without a parameter count may borrow one.
+MAX_BASE_DEPTH = 5
 
 
 class Shape(NamedTuple):
@@ -53,42 +83,97 @@ class Shape(NamedTuple):
     heads: int
     kv_heads: int
     vocab: int
+    ffn: int
     from_config: bool
 
     @property
     def head_dim(self) -> int:
         return self.hidden // self.heads
 
+    @property
+    def kv_dim(self) -> int:
+        return self.kv_heads * self.head_dim
+
+    @property
+    def gated(self) -> bool:
+        """SwiGLU MLPs (LLaMA, Qwen, ChatGLM2) have three matrices and a width under 4 x hidden."""
+        return self.ffn < 3.5 * self.hidden
+
+
+class Sizing(NamedTuple):
+    """What an estimate needs: the parameter count and shape, and where they came from."""
+
+    params: int
+    shape: Shape
+    derived_from: str | None = None
+    reason: str | None = None
+
+
+class Recipe(NamedTuple):
+    context: int = 2048
+    batch: int = 1
+    lora_rank: int = LORA_RANK
+    lora_targets: str = "all-linear"
+    grad_checkpointing: bool = True
+    attention: str = "flash"
+    # Tokens of the prompt whose logits inference computes at once (None: the whole context, as
+    # for a long document); a chat that generates most of its context has a short prompt.
+    prompt: int | None = None
+    # bitsandbytes k-bit training casts embeddings, norms and lm_head to fp32; GPTQ does not.
+    kbit_fp32_embeddings: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        out = self._asdict()
+        out.pop("kbit_fp32_embeddings")
+        out.pop("prompt")
+        return out
+
 
 class Estimate(NamedTuple):
     mode: str
     precision: str
-    context: int
-    batch: int
-    weights_gb: float
-    kv_cache_gb: float
-    activations_gb: float
-    gradients_gb: float
-    optimizer_gb: float
-    adapters_gb: float
-    overhead_gb: float
-    total_gb: float
+    recipe: Recipe
+    breakdown: dict[str, float]  # bytes per term, in BREAKDOWN_TERMS order
     from_config: bool
+    derived_from: str | None
+    reason: str | None
+
+    @property
+    def total_gib(self) -> float:
+        return sum(self.breakdown.values()) / GIB
 
     def to_json(self) -> dict[str, Any]:
-        return {k: round(v, 3) if isinstance(v, float) else v for k, v in self._asdict().items()}
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "precision": self.precision,
+            "context": self.recipe.context,
+            "batch": self.recipe.batch,
+            "total_gib": round(self.total_gib, 2),
+            "breakdown": {term: round(value / GIB, 3) for term, value in self.breakdown.items()},
+            "from_config": self.from_config,
+        }
+        if self.mode in TRAINING_MODES:
+            out["recipe"] = self.recipe.to_json()
+        if self.derived_from:
+            out["derived_from_base"] = {"id": self.derived_from, "reason": self.reason}
+        return out
+
+
+Lookup = Callable[[str], Record | None]
 
 
 def shape_of(record: Record) -> Shape | None:
     config = record.get("config")
     if config:
         heads = config["attention_heads"]
+        hidden = config["hidden_size"]
         return Shape(
             layers=config["layers"],
-            hidden=config["hidden_size"],
+            hidden=hidden,
             heads=heads,
             kv_heads=config.get("kv_heads") or heads,
             vocab=config.get("vocab_size") or 0,
+            ffn=config.get("intermediate_size") or 4 * hidden,
             from_config=True,
         )
     params = record.get("params")
@@ -96,79 +181,134 @@ def shape_of(record: Record) -> Shape | None:
         return None
     layers = max(1, round((params / (12 * 128**2)) ** (1 / 3)))
     hidden = 128 * layers
-    return Shape(layers, hidden, max(1, hidden // 128), max(1, hidden // 128), 0, from_config=False)
+    heads = max(1, hidden // 128)
+    return Shape(layers, hidden, heads, heads, 0, 4 * hidden, from_config=False)
+
+
+def sizing(record: Record, lookup: Lookup | None = None) -> Sizing | None:
+    """Params and shape of a model; an entry without a parameter count borrows its base model's
+    (a LoRA or a continued pre-training of it), with the reason; None when nothing is known."""
+    params, shape = record.get("params"), shape_of(record)
+    if params and shape:
+        return Sizing(params, shape)
+    base_id, chain = record.get("base_model"), [record["id"]] if record.get("id") else []
+    while lookup is not None and base_id and len(chain) <= MAX_BASE_DEPTH and base_id not in chain:
+        base = lookup(base_id)
+        if base is None:
+            return None
+        base_params, base_shape = base.get("params"), shape_of(base)
+        chain.append(base_id)
+        if base_params and base_shape:
+            via = f" via {', '.join(chain[1:-1])}" if len(chain) > 2 else ""
+            reason = (
+                f"no parameter count of its own: params and config of {base_id}{via}, the model it "
+                "was fine-tuned or continued from (an extended vocabulary is not counted)"
+            )
+            return Sizing(base_params, base_shape, base_id, reason)
+        base_id = base.get("base_model")
+    return None
+
+
+def skip_reason(record: Record, lookup: Lookup | None = None) -> str:
+    """Why no estimate can be made for a model (for `fit`'s list of skipped models)."""
+    if record.get("base_model"):
+        return f"no parameter count, and none along its base models from {record['base_model']}"
+    return "no parameter count and no base model to take one from"
+
+
+def embedding_params(params: int, shape: Shape) -> int:
+    """Token embedding and output layer (``vocab x hidden`` each; 0 when the vocabulary is unknown)."""
+    return min(params, 2 * shape.vocab * shape.hidden)
+
+
+def weights_bytes(size: Sizing, precision: str, mode: str, recipe: Recipe) -> float:
+    per_param = BYTES_PER_PARAM[precision]
+    if precision not in ("int8", "int4"):
+        return size.params * per_param
+    embedding = embedding_params(size.params, size.shape)
+    kbit_training = mode in ("lora", "qlora") and recipe.kbit_fp32_embeddings
+    norms = 2 * size.shape.layers * size.shape.hidden if kbit_training else 0
+    extra = INT4_EXTRA_BYTES if precision == "int4" else 0.0
+    quantized = size.params - embedding - norms
+    return quantized * (per_param + extra) + (embedding + norms) * (4.0 if kbit_training else 2.0)
 
 
 def kv_cache_bytes(shape: Shape, context: int, batch: int) -> float:
-    return 2 * shape.layers * shape.kv_heads * shape.head_dim * context * batch * KV_BYTES
+    return 2 * shape.layers * shape.kv_dim * context * batch * KV_BYTES
 
 
-def weights_bytes(params: int, shape: Shape, precision: str) -> float:
-    per_param = BYTES_PER_PARAM[precision]
-    if precision in ("int8", "int4") and shape.vocab:
-        embedding = min(params, 2 * shape.vocab * shape.hidden)
-        return (params - embedding) * per_param + embedding * 2.0
-    return params * per_param
+def layer_activation_bytes(shape: Shape, tokens: int, eager: bool, context: int) -> float:
+    """One layer's stored activations for ``tokens`` tokens (Korthikanti et al., generalised)."""
+    mlp_units = shape.ffn * (3 if shape.gated else 2) / 2
+    per_token = shape.hidden * ATTENTION_ACT_BYTES + mlp_units * MLP_ACT_BYTES
+    scores = EAGER_SCORE_BYTES * shape.heads * tokens * context if eager else 0.0
+    return tokens * per_token + scores
 
 
-def activation_bytes(shape: Shape, context: int, batch: int, checkpointing: bool) -> float:
-    per_layer_full = context * batch * shape.hidden * (34 + 5 * shape.heads * context / shape.hidden)
-    if not checkpointing:
-        return per_layer_full * shape.layers
-    return 2 * context * batch * shape.hidden * shape.layers + per_layer_full
+def training_activation_bytes(shape: Shape, recipe: Recipe, extra_tokens: int = 0) -> float:
+    tokens = recipe.context * recipe.batch
+    eager = recipe.attention == "eager"
+    one_layer = layer_activation_bytes(shape, tokens, eager, recipe.context + extra_tokens)
+    if not recipe.grad_checkpointing:
+        return one_layer * shape.layers
+    return 2.0 * tokens * shape.hidden * shape.layers + one_layer
 
 
-def estimate(record: Record, mode: str, precision: str, context: int = 2048, batch: int = 1) -> Estimate | None:
-    """Memory for one model in one mode and precision, or None without a parameter count."""
-    params = record.get("params")
-    shape = shape_of(record)
-    if not params or shape is None:
-        return None
-    if mode == "qlora":
-        precision = "int4"
-    weights = weights_bytes(params, shape, precision)
-    kv = activations = gradients = optimizer = adapters = 0.0
+def lora_params(shape: Shape, rank: int, targets: str) -> int:
+    """Trainable LoRA parameters: ``rank x (in + out)`` per adapted matrix."""
+    h, kv = shape.hidden, shape.kv_dim
+    attention = (h + h) + 2 * (h + kv) + (h + h)  # q, k, v, o
+    mlp = (3 if shape.gated else 2) * (h + shape.ffn)
+    per_layer = attention + (mlp if targets == "all-linear" else 0)
+    return rank * per_layer * shape.layers
+
+
+def prefix_params(shape: Shape) -> int:
+    return 2 * shape.layers * PREFIX_TOKENS * shape.kv_dim
+
+
+def estimate(size: Sizing, mode: str, precision: str, recipe: Recipe | None = None) -> Estimate:
+    """Memory for one model in one mode and precision, term by term (bytes)."""
+    recipe = recipe or Recipe()
+    shape = size.shape
+    terms = dict.fromkeys(BREAKDOWN_TERMS, 0.0)
+    terms["weights"] = weights_bytes(size, precision, mode, recipe)
+    tokens = recipe.context * recipe.batch
     if mode == "inference":
-        kv = kv_cache_bytes(shape, context, batch)
-        overhead = (weights + kv) * (INFERENCE_OVERHEAD - 1)
-    elif mode == "full-finetune":
-        weights = params * BYTES_PER_PARAM[precision]
-        gradients = params * 2.0
-        optimizer = params * (ADAM_MIXED_BYTES - 4.0)
-        activations = activation_bytes(shape, context, batch, checkpointing=False)
-        overhead = (weights + gradients + optimizer) * (INFERENCE_OVERHEAD - 1)
+        terms["kv_cache"] = kv_cache_bytes(shape, recipe.context, recipe.batch) * KV_FACTOR
+        if recipe.attention == "eager":
+            terms["activations"] = EAGER_SCORE_BYTES * shape.heads * tokens * recipe.context
+        prompt = recipe.context if recipe.prompt is None else recipe.prompt
+        terms["logits"] = prompt * recipe.batch * shape.vocab * PREFILL_LOGIT_BYTES
+        terms["overhead"] = INFERENCE_OVERHEAD_GIB * GIB
+        return _estimate(size, mode, precision, recipe, terms)
+    prefix = PREFIX_TOKENS if mode == "p-tuning" else 0
+    terms["activations"] = training_activation_bytes(shape, recipe, prefix)
+    terms["logits"] = tokens * shape.vocab * TRAIN_LOGIT_BYTES
+    if mode == "full-finetune":
+        terms["gradients"] = size.params * FULL_GRADIENT_BYTES
+        terms["optimizer"] = size.params * FULL_OPTIMIZER_BYTES
     else:
-        trainable = (
-            2 * shape.layers * PREFIX_TOKENS * shape.hidden
-            if mode == "p-tuning"
-            else 4 * shape.hidden * LORA_RANK * shape.layers
-        )
-        adapters = trainable * ADAPTER_BYTES
-        activations = activation_bytes(shape, context, batch, checkpointing=True)
-        overhead = (weights + adapters) * (INFERENCE_OVERHEAD - 1)
-    total = weights + kv + activations + gradients + optimizer + adapters + overhead
-    return Estimate(
-        mode,
-        precision,
-        context,
-        batch,
-        weights / GB,
-        kv / GB,
-        activations / GB,
-        gradients / GB,
-        optimizer / GB,
-        adapters / GB,
-        overhead / GB,
-        total / GB,
-        shape.from_config,
-    )
+        trainable = prefix_params(shape) if prefix else lora_params(shape, recipe.lora_rank, recipe.lora_targets)
+        terms["adapters"] = trainable * ADAPTER_BYTES
+        if prefix:
+            terms["kv_cache"] = kv_cache_bytes(shape, prefix, recipe.batch)
+    terms["overhead"] = TRAIN_OVERHEAD_GIB * GIB + TRAIN_OVERHEAD_PER_PARAM * size.params
+    return _estimate(size, mode, precision, recipe, terms)
 
 
-def stated(record: Record, mode: str, precision: str) -> dict[str, Any] | None:
-    """The figure the project states for this mode and precision; where its sources disagree
-    (ChatGLM-6B's Chinese and English READMEs), the larger one, so that a fit is never optimistic."""
-    figures = [h for h in _one_gpu(record) if h["mode"] == mode and _same_precision(h["precision"], precision)]
-    return max(figures, key=lambda h: h["vram_gb"]) if figures else None
+def _estimate(size: Sizing, mode: str, precision: str, recipe: Recipe, terms: dict[str, float]) -> Estimate:
+    return Estimate(mode, precision, recipe, terms, size.shape.from_config, size.derived_from, size.reason)
+
+
+def estimate_record(
+    record: Record, mode: str, precision: str, recipe: Recipe | None = None, lookup: Lookup | None = None
+) -> Estimate | None:
+    size = sizing(record, lookup)
+    return estimate(size, mode, precision, recipe) if size else None
+
+
+# --- stated figures -------------------------------------------------------------------------
 
 
 def _one_gpu(record: Record) -> list[dict[str, Any]]:
@@ -181,114 +321,196 @@ def _same_precision(a: str, b: str) -> bool:
     return a == b or (a in half and b in half)
 
 
-def hardware_rows(record: Record, context: int = 2048) -> list[dict[str, Any]]:
-    """Stated figures and estimates side by side, per mode and precision (for `show`)."""
+def figures_for(record: Record, mode: str, precision: str) -> list[dict[str, Any]]:
+    return [h for h in _one_gpu(record) if h["mode"] == mode and _same_precision(h["precision"], precision)]
+
+
+def covers(figure: dict[str, Any], recipe: Recipe) -> bool:
+    """A figure answers a query when it measured running (not just loading) at a setting at least
+    as large: its context and batch known and no smaller than the query's."""
+    if figure.get("measured") == "load" or figure.get("context") is None:
+        return False
+    return recipe.context <= figure["context"] and recipe.batch <= (figure.get("batch") or 1)
+
+
+def stated(record: Record, mode: str, precision: str, recipe: Recipe | None = None) -> dict[str, Any] | None:
+    """The stated figure that covers the query; where several do (sources that disagree, such as
+    ChatGLM-6B's Chinese and English READMEs), the larger, so that a fit is never optimistic.
+    Without a recipe: the largest figure for the mode and precision, whatever its setting."""
+    figures = figures_for(record, mode, precision)
+    if recipe is not None:
+        figures = [h for h in figures if covers(h, recipe)]
+    return max(figures, key=lambda h: h["vram_gib"]) if figures else None
+
+
+class Memory(NamedTuple):
+    """What `fit` uses for one model, mode and precision, and why."""
+
+    gib: float
+    basis: str  # stated | scaled | estimated
+    why: str
+    estimate: Estimate | None
+    figure: dict[str, Any] | None
+
+
+def memory(record: Record, mode: str, precision: str, recipe: Recipe, lookup: Lookup | None = None) -> Memory | None:
+    """A covering stated figure; else a figure measured at a known setting, scaled by the
+    estimated difference; else the estimate, never below a figure the project states."""
+    size = sizing(record, lookup)
+    est = estimate(size, mode, precision, recipe) if size else None
+    covering = stated(record, mode, precision, recipe)
+    if covering is not None:
+        others = len(figures_for(record, mode, precision)) > 1
+        why = "the project's figure covers this context and batch" + (
+            " (the larger where its sources disagree)" if others else ""
+        )
+        return Memory(float(covering["vram_gib"]), "stated", why, est, covering)
+    figures = [h for h in figures_for(record, mode, precision) if h.get("measured") != "runs-on"]
+    if size is None or est is None:
+        return None
+    known = [h for h in figures if h.get("context") is not None and h.get("measured") != "load"]
+    if known:
+        figure = max(known, key=lambda h: h["vram_gib"])
+        at = recipe._replace(context=figure["context"], batch=figure.get("batch") or 1)
+        then = estimate(size, mode, precision, at)
+        scaled = figure["vram_gib"] + est.total_gib - then.total_gib
+        why = (
+            f"the project's {figure['vram_gib']:g} GiB at {figure['context']} tokens x batch "
+            f"{figure.get('batch') or 1}, plus the estimated difference to this setting"
+        )
+        if scaled < est.total_gib:
+            why = f"llmcat's estimate, above the project's figure scaled to this setting ({scaled:.1f} GiB)"
+            return Memory(est.total_gib, "estimated", why, est, figure)
+        return Memory(scaled, "scaled", why, est, figure)
+    floor = max(figures, key=lambda h: h["vram_gib"]) if figures else None
+    if floor is not None and floor["vram_gib"] > est.total_gib:
+        what = "to load the model only" if floor.get("measured") == "load" else "without its setting"
+        why = f"the project's {floor['vram_gib']:g} GiB (stated {what}) is above the estimate and is used"
+        return Memory(float(floor["vram_gib"]), "stated", why, est, floor)
+    why = "llmcat's estimate" + (" (the project's figures do not cover this setting)" if figures else "")
+    if size.derived_from:
+        why += f", with the parameter count and config of {size.derived_from}"
+    return Memory(est.total_gib, "estimated", why, est, floor)
+
+
+# --- show and fit -----------------------------------------------------------------------------
+
+
+def hardware_rows(record: Record, lookup: Lookup | None = None, recipe: Recipe | None = None) -> list[dict[str, Any]]:
+    """Stated figures and estimates side by side (for `show`), in GiB."""
     if record.get("kind") != "model":
         return []
-    rows: list[dict[str, Any]] = [
-        {
-            "mode": h["mode"],
-            "precision": h["precision"],
-            "stated_gb": h["vram_gb"],
-            "gpus": h["gpus"],
-            "source": h["source"],
-            "note": h.get("note"),
-            "estimated_gb": None,
-            "estimate_from_config": None,
-        }
-        for h in record.get("hardware", [])
-        if (h.get("gpus") or 1) > 1
-    ]
-    pairs = [(h["mode"], h["precision"]) for h in _one_gpu(record)]
-    for precision in ("fp16", "int8", "int4"):
-        pairs.append(("inference", precision))
-    pairs += [("lora", "fp16"), ("qlora", "int4"), ("full-finetune", "bf16")]
-    seen: set[tuple[str, str]] = set()
+    recipe = recipe or Recipe()
+    rows = [_stated_row(record, h, recipe, lookup) for h in record.get("hardware", [])]
+    pairs = [("inference", p) for p in ("bf16", "int8", "int4")]
+    pairs += [("lora", "bf16"), ("qlora", "int4"), ("full-finetune", "bf16")]
     for mode, precision in pairs:
-        if (mode, precision) in seen:
-            continue
-        seen.add((mode, precision))
-        figure = stated(record, mode, precision)
-        est = estimate(record, mode, precision, context=context if mode == "inference" else 512)
-        if figure is None and est is None:
-            continue
-        rows.append(
-            {
-                "mode": mode,
-                "precision": precision,
-                "stated_gb": figure["vram_gb"] if figure else None,
-                "source": figure["source"] if figure else None,
-                "note": figure.get("note") if figure else None,
-                "estimated_gb": round(est.total_gb, 2) if est else None,
-                "estimate_from_config": est.from_config if est else None,
-            }
-        )
+        est = estimate_record(record, mode, precision, recipe, lookup)
+        if est is not None:
+            rows.append(_row(mode, precision, None, est))
     return rows
+
+
+def _stated_row(record: Record, figure: dict[str, Any], recipe: Recipe, lookup: Lookup | None) -> dict[str, Any]:
+    load = figure.get("measured") == "load"
+    context = figure.get("context") or (1 if load else recipe.context)
+    setting = recipe._replace(context=context, batch=figure.get("batch") or 1)
+    one_gpu = (figure.get("gpus") or 1) == 1
+    est = estimate_record(record, figure["mode"], figure["precision"], setting, lookup) if one_gpu else None
+    return _row(figure["mode"], figure["precision"], figure, est)
+
+
+def _row(mode: str, precision: str, figure: dict[str, Any] | None, est: Estimate | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "mode": mode,
+        "precision": precision,
+        "stated_gib": figure["vram_gib"] if figure else None,
+        "context": figure.get("context") if figure else (est.recipe.context if est else None),
+        "batch": figure.get("batch") if figure else (est.recipe.batch if est else None),
+        "measured": figure.get("measured") if figure else None,
+        "gpus": figure.get("gpus") if figure else None,
+        "source": figure["source"] if figure else None,
+        "note": figure.get("note") if figure else None,
+        "estimated_gib": round(est.total_gib, 2) if est else None,
+        "breakdown": est.to_json()["breakdown"] if est else None,
+        "estimate_from_config": est.from_config if est else None,
+    }
+    if est is not None and est.derived_from:
+        row["derived_from_base"] = {"id": est.derived_from, "reason": est.reason}
+    return row
 
 
 class Fit(NamedTuple):
     mode: str
     precision: str
-    memory_gb: float
-    basis: str
-    margin_gb: float
+    memory: Memory
+    margin_gib: float
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "mode": self.mode,
             "precision": self.precision,
-            "memory_gb": round(self.memory_gb, 2),
-            "basis": self.basis,
-            "margin_gb": round(self.margin_gb, 2),
+            "memory_gib": round(self.memory.gib, 2),
+            "basis": self.memory.basis,
+            "why": self.memory.why,
+            "margin_gib": round(self.margin_gib, 2),
         }
+        est = self.memory.estimate
+        if est is not None:
+            detail = est.to_json()
+            out["estimated_gib"] = detail["total_gib"]
+            out["breakdown"] = detail["breakdown"]
+            out["context"], out["batch"] = detail["context"], detail["batch"]
+            for key in ("recipe", "derived_from_base"):
+                if key in detail:
+                    out[key] = detail[key]
+        if self.memory.figure is not None:
+            out["stated_source"] = self.memory.figure["source"]
+        return out
 
 
 def best_fit(
     record: Record,
-    vram_gb: float,
+    vram_gib: float,
     mode: str = "inference",
-    context: int = 2048,
-    batch: int = 1,
+    recipe: Recipe | None = None,
     precisions: tuple[str, ...] | None = None,
-    ram_gb: float | None = None,
+    ram_gib: float | None = None,
+    lookup: Lookup | None = None,
 ) -> Fit | None:
-    """The most precise precision whose memory fits ``vram_gb``; stated figures win over estimates."""
+    """The most precise precision whose memory fits ``vram_gib``."""
     if record.get("kind") != "model":
         return None
-    order = precisions or (("int4",) if mode == "qlora" else ("bf16", "int8", "int4"))
-    for precision in order:
-        figure = stated(record, mode, precision)
-        if figure is not None:
-            if ram_gb is not None and figure.get("ram_gb") and figure["ram_gb"] > ram_gb:
-                continue
-            memory, basis = float(figure["vram_gb"]), "stated"
-        else:
-            est = estimate(record, mode, precision, context, batch)
-            if est is None:
-                return None
-            memory, basis = est.total_gb, "estimated"
-        if memory <= vram_gb:
-            shown = figure["precision"] if figure is not None else precision
-            return Fit(mode, shown, memory, basis, vram_gb - memory)
+    recipe = recipe or Recipe()
+    for precision in precisions or FIT_ORDER[mode]:  # type: ignore[index]
+        mem = memory(record, mode, precision, recipe, lookup)
+        if mem is None:
+            return None
+        figure = mem.figure
+        if ram_gib is not None and figure is not None and figure.get("ram_gib") and figure["ram_gib"] > ram_gib:
+            continue
+        if mem.gib <= vram_gib:
+            return Fit(mode, precision, mem, vram_gib - mem.gib)
     return None
 
 
-def stated_vs_estimate(record: Record) -> list[tuple[int, str]]:
+def stated_vs_estimate(record: Record, lookup: Lookup | None = None) -> list[tuple[int, str]]:
     """Stated figures that differ from the estimate by more than STATED_VS_ESTIMATE_FACTOR."""
     out = []
     for i, figure in enumerate(record.get("hardware", [])):
         if (figure.get("gpus") or 1) > 1:
             continue  # a per-GPU figure of a sharded setup is not comparable with a one-GPU estimate
-        est = estimate(record, figure["mode"], figure["precision"], context=512 if figure["mode"] != "inference" else 1)
+        recipe = Recipe(context=figure.get("context") or 512, batch=figure.get("batch") or 1)
+        est = estimate_record(record, figure["mode"], figure["precision"], recipe, lookup)
         if est is None or not est.from_config:
             continue
-        ratio = figure["vram_gb"] / est.total_gb if est.total_gb else math.inf
+        ratio = figure["vram_gib"] / est.total_gib if est.total_gib else math.inf
         if ratio > STATED_VS_ESTIMATE_FACTOR or ratio < 1 / STATED_VS_ESTIMATE_FACTOR:
             out.append(
                 (
                     i,
-                    f"stated {figure['vram_gb']:g} GB for {figure['mode']} at {figure['precision']}, "
-                    f"but the estimate is ~{est.total_gb:.1f} GB ({ratio:.2f}x); check the figure and its unit",
+                    f"stated {figure['vram_gib']:g} GiB for {figure['mode']} at {figure['precision']}, "
+                    f"but the estimate is ~{est.total_gib:.1f} GiB ({ratio:.2f}x); check the figure and its unit",
                 )
             )
     return out
