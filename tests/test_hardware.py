@@ -301,3 +301,47 @@ def test_help_says_gib_and_lists_every_value(run: Run) -> None:
     flat = " ".join(out.split())
     for needle in ("GiB", "24GB", "p-tuning", "full-finetune", "all-linear", "eager", "--lora-rank"):
         assert needle in flat, needle
+
+
+def test_estimates_are_gib_not_decimal_gb() -> None:
+    est = hardware.estimate(QWEN_7B, "inference", "bf16", Recipe(context=1, prompt=1))
+    assert est.to_json()["breakdown"]["weights"] == pytest.approx(7_721_324_544 * 2 / 2**30, abs=0.001)
+
+
+def test_a_figure_at_a_precision_its_mode_does_not_run_at_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from llmcat.models import HardwareFigure
+
+    for mode, precision in (("qlora", "fp16"), ("full-finetune", "int8")):
+        with pytest.raises(ValidationError) as caught:
+            HardwareFigure.model_validate(
+                {"mode": mode, "precision": precision, "vram_gib": 10, "source": "https://example.org"}
+            )
+        assert caught.value.errors()[0]["type"] == "bad-precision"
+
+
+def test_a_measured_training_figure_answers_its_own_setting(catalog: Catalog) -> None:
+    chatglm = catalog.records["chatglm-6b"]
+    mem = hardware.memory(chatglm, "p-tuning", "int4", Recipe(context=128), catalog.records.get)
+    assert mem is not None and (mem.gib, mem.basis) == (6.7, "stated")
+
+
+def test_show_json_gives_the_breakdown_and_the_derived_marker(run: Run) -> None:
+    entry = json.loads(run("show", "chinese-alpaca-7b", "--json").stdout)
+    row = entry["memory"][0]
+    assert set(row["breakdown"]) == set(BREAKDOWN_TERMS)
+    assert row["derived_from_base"]["id"] == "llama-7b" and "chinese-llama-7b" in row["derived_from_base"]["reason"]
+    assert "GiB" in run("show", "moss-moon-003-sft").stdout
+
+
+def test_fit_text_says_which_models_were_sized_from_their_base(run: Run) -> None:
+    result = run("fit", "--vram", "24", "--family", "chinese-llama-alpaca")
+    assert result.exit_code == 0 and "chinese-alpaca-7b" in result.stdout, result
+    assert "sized from their base model" in result.stderr and "chinese-alpaca-7b (llama-7b)" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "x"])
+def test_bad_ram_sizes_are_usage_errors(run: Run, value: str) -> None:
+    result = run("fit", "--vram", "24", "--ram", value)
+    assert result.exit_code == 2 and "--ram" in result.stderr, result

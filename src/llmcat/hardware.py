@@ -60,17 +60,21 @@ ADAPTER_BYTES = 20.0
 # fp32 temporaries of the fused step (4). Fitted to Qwen-1.8B's one-GPU full fine-tuning rows.
 FULL_GRADIENT_BYTES = 6.0
 FULL_OPTIMIZER_BYTES = 16.0
-# The trainer's own memory (allocator fragmentation, dataloader and loss buffers, DeepSpeed
-# buckets): a constant plus bytes per parameter, fitted to Qwen's LoRA and Q-LoRA rows (1.8-3 GiB
-# left over at 256 tokens for 1.8-14B models).
+# The trainer's own memory (CUDA context, allocator fragmentation, loss buffers, DeepSpeed
+# buckets): fitted to Qwen's LoRA and Q-LoRA rows (2-3 GiB left over at 256 tokens for 1.8-14B
+# models); a share per parameter did not improve the fit (scripts/calibrate_memory.py).
 TRAIN_OVERHEAD_GIB = 2.0
-TRAIN_OVERHEAD_PER_PARAM = 0.1
 PREFIX_TOKENS = 128  # ChatGLM's P-tuning v2 recipe (pre_seq_len 128)
 # Korthikanti et al.'s activation bytes per token and hidden unit outside the MLP (attention 11,
 # norms 4) and per MLP unit (4 B per unit of each MLP matmul output).
 ATTENTION_ACT_BYTES = 15.0
 MLP_ACT_BYTES = 4.0
-EAGER_SCORE_BYTES = 5.0  # per head and token pair: fp16 scores, softmax, dropout mask
+# Per head and token pair: fp16 scores (2), their fp32 softmax (4) and its fp16 copy (2), as
+# Hugging Face's LLaMA computes it (Korthikanti et al. count 5 with an fp16 softmax and a mask).
+EAGER_SCORE_BYTES = 8.0
+# The recomputed layer under checkpointing holds its activations and, during its backward pass,
+# their gradients and the adapters' inputs: this many times Korthikanti's stored activations.
+RECOMPUTE_FACTOR = 2.0
 # Stated figures may differ from estimates by this factor before `validate` warns.
 STATED_VS_ESTIMATE_FACTOR = 2.5
 # How far up the base_model chain an entry without a parameter count may borrow one.
@@ -185,28 +189,43 @@ def shape_of(record: Record) -> Shape | None:
     return Shape(layers, hidden, heads, heads, 0, 4 * hidden, from_config=False)
 
 
-def sizing(record: Record, lookup: Lookup | None = None) -> Sizing | None:
-    """Params and shape of a model; an entry without a parameter count borrows its base model's
-    (a LoRA or a continued pre-training of it), with the reason; None when nothing is known."""
-    params, shape = record.get("params"), shape_of(record)
-    if params and shape:
-        return Sizing(params, shape)
-    base_id, chain = record.get("base_model"), [record["id"]] if record.get("id") else []
-    while lookup is not None and base_id and len(chain) <= MAX_BASE_DEPTH and base_id not in chain:
+def _ancestors(record: Record, lookup: Lookup | None) -> list[tuple[str, Record]]:
+    """The base_model chain above an entry (at most MAX_BASE_DEPTH, no cycles)."""
+    out: list[tuple[str, Record]] = []
+    seen = {record.get("id")}
+    base_id = record.get("base_model")
+    while lookup is not None and base_id and base_id not in seen and len(out) < MAX_BASE_DEPTH:
         base = lookup(base_id)
         if base is None:
-            return None
-        base_params, base_shape = base.get("params"), shape_of(base)
-        chain.append(base_id)
-        if base_params and base_shape:
-            via = f" via {', '.join(chain[1:-1])}" if len(chain) > 2 else ""
+            break
+        out.append((base_id, base))
+        seen.add(base_id)
+        base_id = base.get("base_model")
+    return out
+
+
+def sizing(record: Record, lookup: Lookup | None = None) -> Sizing | None:
+    """Params and shape of a model. An entry without a parameter count or config borrows them from
+    its base model (a LoRA, fine-tune or continued pre-training of it), saying so; None when
+    nothing is known."""
+    params = record.get("params")
+    if params and record.get("config"):
+        return Sizing(params, shape_of(record))  # type: ignore[arg-type]
+    chain = _ancestors(record, lookup)
+    for depth, (base_id, base) in enumerate(chain):
+        via = f" via {', '.join(i for i, _ in chain[:depth])}" if depth else ""
+        base_params = base.get("params")
+        if params and base.get("config") and base_params and abs(base_params - params) <= 0.1 * params:
+            reason = f"no config of its own: the config of {base_id}{via}, the model it was fine-tuned from"
+            return Sizing(params, shape_of(base), base_id, reason)  # type: ignore[arg-type]
+        if not params and base_params and (base.get("config") or depth == len(chain) - 1):
             reason = (
                 f"no parameter count of its own: params and config of {base_id}{via}, the model it "
                 "was fine-tuned or continued from (an extended vocabulary is not counted)"
             )
-            return Sizing(base_params, base_shape, base_id, reason)
-        base_id = base.get("base_model")
-    return None
+            return Sizing(base_params, shape_of(base), base_id, reason)  # type: ignore[arg-type]
+    shape = shape_of(record)
+    return Sizing(params, shape) if params and shape else None
 
 
 def skip_reason(record: Record, lookup: Lookup | None = None) -> str:
@@ -251,7 +270,7 @@ def training_activation_bytes(shape: Shape, recipe: Recipe, extra_tokens: int = 
     one_layer = layer_activation_bytes(shape, tokens, eager, recipe.context + extra_tokens)
     if not recipe.grad_checkpointing:
         return one_layer * shape.layers
-    return 2.0 * tokens * shape.hidden * shape.layers + one_layer
+    return 2.0 * tokens * shape.hidden * shape.layers + one_layer * RECOMPUTE_FACTOR
 
 
 def lora_params(shape: Shape, rank: int, targets: str) -> int:
@@ -293,7 +312,7 @@ def estimate(size: Sizing, mode: str, precision: str, recipe: Recipe | None = No
         terms["adapters"] = trainable * ADAPTER_BYTES
         if prefix:
             terms["kv_cache"] = kv_cache_bytes(shape, prefix, recipe.batch)
-    terms["overhead"] = TRAIN_OVERHEAD_GIB * GIB + TRAIN_OVERHEAD_PER_PARAM * size.params
+    terms["overhead"] = TRAIN_OVERHEAD_GIB * GIB
     return _estimate(size, mode, precision, recipe, terms)
 
 
@@ -411,10 +430,17 @@ def hardware_rows(record: Record, lookup: Lookup | None = None, recipe: Recipe |
     return rows
 
 
-def _stated_row(record: Record, figure: dict[str, Any], recipe: Recipe, lookup: Lookup | None) -> dict[str, Any]:
+def figure_recipe(figure: dict[str, Any], recipe: Recipe | None = None) -> Recipe:
+    """The setting a stated figure was measured at (a load-only figure: one token)."""
+    recipe = recipe or Recipe()
     load = figure.get("measured") == "load"
-    context = figure.get("context") or (1 if load else recipe.context)
-    setting = recipe._replace(context=context, batch=figure.get("batch") or 1)
+    return recipe._replace(
+        context=figure.get("context") or (1 if load else recipe.context), batch=figure.get("batch") or 1
+    )
+
+
+def _stated_row(record: Record, figure: dict[str, Any], recipe: Recipe, lookup: Lookup | None) -> dict[str, Any]:
+    setting = figure_recipe(figure, recipe)
     one_gpu = (figure.get("gpus") or 1) == 1
     est = estimate_record(record, figure["mode"], figure["precision"], setting, lookup) if one_gpu else None
     return _row(figure["mode"], figure["precision"], figure, est)
@@ -498,9 +524,9 @@ def stated_vs_estimate(record: Record, lookup: Lookup | None = None) -> list[tup
     """Stated figures that differ from the estimate by more than STATED_VS_ESTIMATE_FACTOR."""
     out = []
     for i, figure in enumerate(record.get("hardware", [])):
-        if (figure.get("gpus") or 1) > 1:
-            continue  # a per-GPU figure of a sharded setup is not comparable with a one-GPU estimate
-        recipe = Recipe(context=figure.get("context") or 512, batch=figure.get("batch") or 1)
+        if (figure.get("gpus") or 1) > 1 or figure.get("measured") == "runs-on":
+            continue  # a per-GPU figure of a sharded setup, or a card it runs on, is no requirement
+        recipe = figure_recipe(figure, Recipe(context=512))
         est = estimate_record(record, figure["mode"], figure["precision"], recipe, lookup)
         if est is None or not est.from_config:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
@@ -83,7 +83,10 @@ def _one_of(values: tuple[str, ...]) -> Callable[[str | None], str | None]:
 VramOpt = Annotated[str, typer.Option("--vram", help=f"GPU memory in GiB ({_CARD_HELP}).", show_default=False)]
 RamOpt = Annotated[str | None, typer.Option("--ram", help="CPU memory in GiB (checked where the project states it).")]
 FitModeOpt = Annotated[
-    str, typer.Option("--mode", callback=_one_of(MODES), help=f"What you want to do: {choices(MODES)}.")
+    str,
+    typer.Option(
+        "--mode", callback=_one_of(MODES), metavar=f"<{choices(MODES)}>", help=f"What you want to do: {choices(MODES)}."
+    ),
 ]
 ContextOpt = Annotated[
     int,
@@ -97,6 +100,7 @@ PrecisionOpt = Annotated[
     typer.Option(
         "--precision",
         callback=_one_of(PRECISIONS),
+        metavar=f"<{choices(PRECISIONS)}>",
         help=f"Only this precision (for LoRA the frozen base; Q-LoRA is 4-bit). {precision_help()}.",
         show_default=False,
     ),
@@ -109,6 +113,7 @@ LoraTargetsOpt = Annotated[
     typer.Option(
         "--lora-targets",
         callback=_one_of(LORA_TARGETS),
+        metavar=f"<{choices(LORA_TARGETS)}>",
         help=f"Layers with adapters: {choices(LORA_TARGETS)} (q, k, v, o; or also the MLP).",
     ),
 ]
@@ -124,6 +129,7 @@ AttentionOpt = Annotated[
     typer.Option(
         "--attention",
         callback=_one_of(ATTENTIONS),
+        metavar=f"<{choices(ATTENTIONS)}>",
         help=f"{choices(ATTENTIONS)}: flash attention/SDPA store no tokens x tokens scores; eager does.",
     ),
 ]
@@ -198,11 +204,19 @@ def apply_fit(
     return FitResult(kept, FIT_COLUMNS, skipped)
 
 
-def note_skipped(skipped: list[tuple[str, str]]) -> None:
+def note_skipped(skipped: list[tuple[str, str]], hits: Sequence[Hit] = ()) -> None:
+    """On stderr: the models `fit` could not size, and those sized from their base model."""
     from llmcat import render
 
     for entry_id, why in skipped:
         render.note(f"skipped {entry_id}: {why}")
+    derived = [
+        f"{h.record['id']} ({h.extra['fit']['derived_from_base']['id']})"
+        for h in hits
+        if "derived_from_base" in h.extra.get("fit", {})
+    ]
+    if derived:
+        render.note("sized from their base model (no config or parameter count of their own): " + ", ".join(derived))
 
 
 @app.command()
@@ -259,7 +273,7 @@ def fit(
     )
     result = apply_fit(cat, query.search(cat, q), vram, mode, recipe, precision, ram)
     hits = result.hits[:limit] if limit else result.hits
-    note_skipped(result.skipped)
+    note_skipped(result.skipped, hits)
     if as_json:
         render_query.search_json(hits)
         return

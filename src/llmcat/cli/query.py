@@ -133,8 +133,8 @@ def search(
 
         recipe = make_recipe(context, batch, lora_rank, lora_targets, grad_checkpointing, attention)
         hits, extra, skipped = apply_fit(cat, hits, fits, mode, recipe, precision, vram_option="--fits")
-        note_skipped(skipped)
         hits = hits[:limit] if limit else hits
+        note_skipped(skipped, hits)
     fmt = OutputFormat.json if as_json else output_format
     if not hits:
         render.note("no entries match")
