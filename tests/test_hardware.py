@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from llmcat import calibration, hardware
+from llmcat import calibration, estimator, hardware
 from llmcat.catalog import Catalog
-from llmcat.hardware import Recipe, Shape, Sizing
+from llmcat.estimator import Recipe, Shape, Sizing
 from llmcat.validate import validate_catalog
 from llmcat.vocab import BREAKDOWN_TERMS, MODES, PRECISIONS_BY_MODE
 from tests.conftest import CATALOG, Result
@@ -31,7 +31,7 @@ def catalog() -> Catalog:
 
 
 def total(mode: str, precision: str, **recipe: object) -> float:
-    return hardware.estimate(QWEN_7B, mode, precision, Recipe(**recipe)).total_gib  # type: ignore[arg-type]
+    return estimator.estimate(QWEN_7B, mode, precision, Recipe(**recipe)).total_gib  # type: ignore[arg-type]
 
 
 # --- the additive model ---------------------------------------------------------------------
@@ -39,7 +39,7 @@ def total(mode: str, precision: str, **recipe: object) -> float:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_every_term_is_reported_and_the_total_is_their_sum(mode: str) -> None:
-    est = hardware.estimate(QWEN_7B, mode, PRECISIONS_BY_MODE[mode][0])  # type: ignore[index]
+    est = estimator.estimate(QWEN_7B, mode, PRECISIONS_BY_MODE[mode][0])  # type: ignore[index]
     assert tuple(est.breakdown) == BREAKDOWN_TERMS
     shown = est.to_json()
     assert sum(shown["breakdown"].values()) == pytest.approx(shown["total_gib"], abs=0.02)
@@ -65,15 +65,15 @@ def test_memory_grows_with_lora_rank_and_targets(mode: str) -> None:
 
 def test_qwen_7b_rank_64_on_all_linear_layers_trains_about_143m_parameters() -> None:
     # Qwen's README: r=64 on c_attn, c_proj, w1, w2; fused qkv has fewer than separate q, k, v
-    trainable = hardware.lora_params(QWEN_7B.shape, 64, "all-linear")
+    trainable = estimator.lora_params(QWEN_7B.shape, 64, "all-linear")
     assert 143e6 <= trainable <= 165e6
 
 
 @pytest.mark.parametrize("mode", ["lora", "qlora", "full-finetune"])
 def test_gradient_checkpointing_lowers_activations(mode: str) -> None:
     precision = PRECISIONS_BY_MODE[mode][0]  # type: ignore[index]
-    on = hardware.estimate(QWEN_7B, mode, precision, Recipe(context=4096, grad_checkpointing=True))
-    off = hardware.estimate(QWEN_7B, mode, precision, Recipe(context=4096, grad_checkpointing=False))
+    on = estimator.estimate(QWEN_7B, mode, precision, Recipe(context=4096, grad_checkpointing=True))
+    off = estimator.estimate(QWEN_7B, mode, precision, Recipe(context=4096, grad_checkpointing=False))
     assert on.breakdown["activations"] * 5 < off.breakdown["activations"]
 
 
@@ -91,26 +91,26 @@ def test_qlora_below_lora_below_full_finetune() -> None:
 
 
 def test_bitsandbytes_training_keeps_embeddings_in_fp32_gptq_does_not() -> None:
-    bnb = hardware.estimate(QWEN_7B, "qlora", "int4", Recipe(kbit_fp32_embeddings=True))
-    gptq = hardware.estimate(QWEN_7B, "qlora", "int4", Recipe(kbit_fp32_embeddings=False))
+    bnb = estimator.estimate(QWEN_7B, "qlora", "int4", Recipe(kbit_fp32_embeddings=True))
+    gptq = estimator.estimate(QWEN_7B, "qlora", "int4", Recipe(kbit_fp32_embeddings=False))
     embeddings = 2 * 151936 * 4096
     assert bnb.breakdown["weights"] - gptq.breakdown["weights"] == pytest.approx(embeddings * 2, rel=0.01)
 
 
 def test_training_logits_are_batch_times_sequence_times_vocab() -> None:
-    one = hardware.estimate(QWEN_7B, "lora", "bf16", Recipe(context=2048))
-    assert one.breakdown["logits"] == 2048 * 151936 * hardware.TRAIN_LOGIT_BYTES
+    one = estimator.estimate(QWEN_7B, "lora", "bf16", Recipe(context=2048))
+    assert one.breakdown["logits"] == 2048 * 151936 * estimator.TRAIN_LOGIT_BYTES
 
 
 def test_falcon_7b_multi_query_kv_cache_is_not_overstated(catalog: Catalog) -> None:
-    shape = hardware.shape_of(catalog.records["falcon-7b"])
+    shape = estimator.shape_of(catalog.records["falcon-7b"])
     assert shape is not None and shape.kv_heads == 1
     naive = shape._replace(kv_heads=shape.heads)
-    assert hardware.kv_cache_bytes(naive, 2048, 1) / hardware.kv_cache_bytes(shape, 2048, 1) == pytest.approx(71)
+    assert estimator.kv_cache_bytes(naive, 2048, 1) / estimator.kv_cache_bytes(shape, 2048, 1) == pytest.approx(71)
 
 
 def test_fallback_without_config_is_marked() -> None:
-    est = hardware.estimate_record({"kind": "model", "params": 7_000_000_000}, "inference", "fp16")
+    est = estimator.estimate_record({"kind": "model", "params": 7_000_000_000}, "inference", "fp16")
     assert est is not None and not est.from_config
 
 
@@ -120,7 +120,7 @@ def test_fallback_without_config_is_marked() -> None:
 def test_an_entry_without_params_borrows_its_base_model_and_says_so(catalog: Catalog) -> None:
     record = catalog.records["chinese-alpaca-7b"]
     assert "params" not in record
-    size = hardware.sizing(record, catalog.records.get)
+    size = estimator.sizing(record, catalog.records.get)
     assert size is not None and size.derived_from == "llama-7b"
     assert size.params == catalog.records["llama-7b"]["params"]
     assert size.reason is not None and "chinese-llama-7b" in size.reason
@@ -130,15 +130,15 @@ def test_an_entry_without_params_borrows_its_base_model_and_says_so(catalog: Cat
 
 def test_every_model_gets_an_estimate_or_a_reason(catalog: Catalog) -> None:
     for record in catalog.entries(("model",)):
-        assert hardware.sizing(record, catalog.records.get) is not None, record["id"]
+        assert estimator.sizing(record, catalog.records.get) is not None, record["id"]
     orphan = {"id": "x", "kind": "model", "base_model": "missing"}
-    assert hardware.sizing(orphan, catalog.records.get) is None
-    assert "missing" in hardware.skip_reason(orphan)
+    assert estimator.sizing(orphan, catalog.records.get) is None
+    assert "missing" in estimator.skip_reason(orphan)
 
 
 def test_chatglm2_config_is_filled_and_its_parameters_add_up(catalog: Catalog) -> None:
     record = catalog.records["chatglm2-6b"]
-    shape = hardware.shape_of(record)
+    shape = estimator.shape_of(record)
     assert shape is not None and (shape.layers, shape.kv_heads, shape.vocab, shape.ffn) == (28, 2, 65024, 13696)
     assert calibration.counted_params(shape) == pytest.approx(record["params"], rel=0.001)
 
@@ -304,7 +304,7 @@ def test_help_says_gib_and_lists_every_value(run: Run) -> None:
 
 
 def test_estimates_are_gib_not_decimal_gb() -> None:
-    est = hardware.estimate(QWEN_7B, "inference", "bf16", Recipe(context=1, prompt=1))
+    est = estimator.estimate(QWEN_7B, "inference", "bf16", Recipe(context=1, prompt=1))
     assert est.to_json()["breakdown"]["weights"] == pytest.approx(7_721_324_544 * 2 / 2**30, abs=0.001)
 
 

@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 from typing import NamedTuple
 
-from llmcat.hardware import Lookup, Recipe, Shape, Sizing, estimate, sizing
+from llmcat.estimator import Lookup, Recipe, Shape, Sizing, estimate, sizing
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "memory-measurements.csv"
 CARDS = (8, 12, 16, 24, 40, 48, 80)

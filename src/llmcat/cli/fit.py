@@ -46,7 +46,7 @@ from llmcat.vocab import (
 
 if TYPE_CHECKING:
     from llmcat.catalog import Catalog
-    from llmcat.hardware import Recipe
+    from llmcat.estimator import Recipe
     from llmcat.query import Hit
 
 
@@ -143,7 +143,7 @@ def make_recipe(
     grad_checkpointing: bool = True,
     attention: str = "flash",
 ) -> Recipe:
-    from llmcat.hardware import Recipe
+    from llmcat.estimator import Recipe
 
     return Recipe(context, batch, lora_rank, lora_targets, grad_checkpointing, attention)
 
@@ -175,7 +175,8 @@ def apply_fit(
     vram_option: str = "--vram",
 ) -> FitResult:
     """Keep the models that fit, each with its `fit` object; largest models first."""
-    from llmcat.hardware import best_fit, sizing, skip_reason
+    from llmcat.estimator import sizing, skip_reason
+    from llmcat.hardware import best_fit
 
     if mode not in MODES:
         raise UsageError(f"mode '{mode}' is not one of: {', '.join(MODES)}")
