@@ -345,3 +345,14 @@ def test_fit_text_says_which_models_were_sized_from_their_base(run: Run) -> None
 def test_bad_ram_sizes_are_usage_errors(run: Run, value: str) -> None:
     result = run("fit", "--vram", "24", "--ram", value)
     assert result.exit_code == 2 and "--ram" in result.stderr, result
+
+
+def test_a_model_without_params_but_with_a_stated_figure_is_answered_by_the_figure() -> None:
+    record = {
+        "id": "x",
+        "kind": "model",
+        "hardware": [{"mode": "inference", "precision": "int4", "vram_gib": 6, "source": "https://example.org"}],
+    }
+    fit = hardware.best_fit(record, 8)
+    assert fit is not None and (fit.precision, fit.memory.gib, fit.memory.basis) == ("int4", 6, "stated")
+    assert hardware.best_fit(record, 4) is None

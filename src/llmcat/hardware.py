@@ -85,7 +85,11 @@ def memory(record: Record, mode: str, precision: str, recipe: Recipe, lookup: Lo
         return Memory(float(covering["vram_gib"]), "stated", why, est, covering)
     figures = [h for h in figures_for(record, mode, precision) if h.get("measured") != "runs-on"]
     if size is None or est is None:
-        return None
+        if not figures:
+            return None
+        largest = max(figures, key=lambda h: h["vram_gib"])
+        why = "no estimate (no parameter count): the project's largest figure, whatever its setting"
+        return Memory(float(largest["vram_gib"]), "stated", why, None, largest)
     known = [h for h in figures if h.get("context") is not None and h.get("measured") != "load"]
     if known:
         figure = max(known, key=lambda h: h["vram_gib"])
@@ -107,7 +111,7 @@ def memory(record: Record, mode: str, precision: str, recipe: Recipe, lookup: Lo
         return Memory(float(floor["vram_gib"]), "stated", why, est, floor)
     why = "llmcat's estimate" + (" (the project's figures do not cover this setting)" if figures else "")
     if size.derived_from:
-        why += f", with the parameter count and config of {size.derived_from}"
+        why += f", sized from {size.derived_from} (derived_from_base)"
     return Memory(est.total_gib, "estimated", why, est, floor)
 
 
@@ -210,7 +214,7 @@ def best_fit(
     for precision in precisions or FIT_ORDER[mode]:  # type: ignore[index]
         mem = memory(record, mode, precision, recipe, lookup)
         if mem is None:
-            return None
+            continue
         figure = mem.figure
         if ram_gib is not None and figure is not None and figure.get("ram_gib") and figure["ram_gib"] > ram_gib:
             continue

@@ -189,11 +189,11 @@ def apply_fit(
         record = hit.record
         if record.get("kind") != "model":
             continue
-        if sizing(record, lookup) is None and not record.get("hardware"):
-            skipped.append((record["id"], skip_reason(record, lookup)))
-            continue
         fit = best_fit(record, vram_gib, mode, recipe, (precision,) if precision else None, ram_gib, lookup)
         if fit is None:
+            stated_for_mode = any(h["mode"] == mode for h in record.get("hardware", []))
+            if sizing(record, lookup) is None and not stated_for_mode:
+                skipped.append((record["id"], skip_reason(record, lookup)))
             continue
         hit.extra["fit"] = fit.to_json()
         hit.extra["fit_precision"] = fit.precision
