@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Result
 
 Run = Callable[..., Result]
@@ -109,7 +111,7 @@ def test_show_json_contract(run: Run) -> None:
     assert use["effective"] == "conditional" and use["declared"] == "conditional"
     assert any("regist" in c["en"].lower() for c in use["conditions"])
     assert [c["since"] for c in entry["license_history"]] == ["2023-03-14", "2023-07-08"]
-    assert any(row["precision"] == "int4" and row["stated_gb"] == 6 for row in entry["memory"])
+    assert any(row["precision"] == "int4" and row["stated_gib"] == 6 for row in entry["memory"])
 
 
 def test_show_text_has_conditions_history_and_sources(run: Run) -> None:
@@ -147,23 +149,29 @@ def test_as_of_answers_for_the_date(run: Run) -> None:
     assert before["commercial_use"]["effective"] == "no"
 
 
-def test_fit_8gb_includes_chatglm_at_int4(run: Run) -> None:
-    hits = json.loads(run("fit", "--vram", "8", "--mode", "inference", "--json").stdout)
-    chatglm = next(h for h in hits if h["id"] == "chatglm-6b")
-    assert chatglm["fit"] == {
-        "mode": "inference",
-        "precision": "int4",
-        "memory_gb": 6.0,
-        "basis": "stated",
-        "margin_gb": 2.0,
+def test_fit_8gib_includes_chatglm_at_int4_for_short_inputs(run: Run) -> None:
+    hits = json.loads(run("fit", "--vram", "8", "--context", "512", "--json").stdout)
+    fit = next(h for h in hits if h["id"] == "chatglm-6b")["fit"]
+    assert (fit["mode"], fit["precision"], fit["context"]) == ("inference", "int4", 512)
+    assert fit["memory_gib"] <= 8 and fit["margin_gib"] == pytest.approx(8 - fit["memory_gib"], abs=0.011)
+    assert fit["basis"] in ("stated", "estimated") and fit["why"]
+    assert set(fit["breakdown"]) == {
+        "weights",
+        "kv_cache",
+        "activations",
+        "logits",
+        "gradients",
+        "optimizer",
+        "adapters",
+        "overhead",
     }
 
 
-def test_fit_24gb_zh_commercial(run: Run) -> None:
+def test_fit_24gib_zh_commercial(run: Run) -> None:
     hits = json.loads(run("fit", "--vram", "24", "--lang", "zh", "--commercial", "--json").stdout)
     ids = {h["id"] for h in hits}
     assert "chatglm-6b" in ids and not ids & {"chinese-alpaca-7b"}
-    assert all(h["fit"]["memory_gb"] <= 24 for h in hits)
+    assert all(h["fit"]["memory_gib"] <= 24 for h in hits)
 
 
 def test_search_fits(run: Run) -> None:

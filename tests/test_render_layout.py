@@ -48,7 +48,7 @@ def test_search_table_shows_when_the_lineage_lowered_the_verdict(run: Run) -> No
 
 def test_fit_keeps_precision_and_memory_on_narrow_terminals(run: Run) -> None:
     out = run("fit", "--vram", "24", env={"COLUMNS": "60"}).stdout
-    assert out.split("\n")[0].split() == ["id", "commercial", "at", "GB"]
+    assert out.split("\n")[0].split() == ["id", "commercial", "at", "GiB"]
 
 
 def _column(title: str, natural: int, *, floor: int = 0, drop: int = 0, fills: bool = False) -> _Column:

@@ -15,8 +15,8 @@ def hardware_figures(catalog: Catalog) -> Iterable[tuple[str, Loc, str, str]]:
     from llmcat.hardware import stated_vs_estimate
 
     for record in catalog.entries(("model",)):
-        for index, message in stated_vs_estimate(record):
-            yield record["id"], ("hardware", index, "vram_gb"), message, "hardware-mismatch"
+        for index, message in stated_vs_estimate(record, catalog.records.get):
+            yield record["id"], ("hardware", index, "vram_gib"), message, "hardware-mismatch"
 
 
 def validate_with_all_rules(root: Path, only: Sequence[Path] = (), extra: Sequence[ExtraRule] = ()) -> Report:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from llmcat.quantity import QuantityError, parse_count
+from llmcat.vocab import MEASURED, MEASURED_HELP, PRECISIONS_BY_MODE, Measured, Mode, Precision
 
 ID_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -51,8 +52,6 @@ Status = Literal["available", "gated", "removed", "superseded"]
 Architecture = Literal["decoder-only", "encoder-decoder", "prefix-lm"]
 Origin = Literal["human-written", "model-generated", "web-crawl", "curated-mix", "translated"]
 Commercial = Literal["yes", "no", "conditional", "unknown"]
-Mode = Literal["inference", "lora", "qlora", "p-tuning", "full-finetune"]
-Precision = Literal["fp32", "bf16", "fp16", "int8", "int4"]
 Stage = Literal[
     "pretraining", "sft", "reward-modeling", "rlhf", "peft", "serving", "evaluation", "quantization", "data-generation"
 ]
@@ -331,17 +330,43 @@ class ModelConfig(Strict):
 
 
 class HardwareFigure(Strict):
-    """A memory requirement the project itself states."""
+    """A memory requirement the project itself states, with the setting it was measured at.
+
+    Figures are GiB: what projects print as "GB" is PyTorch's bytes / 1024**3, and a card sold as
+    "24 GB" holds 24 GiB. `fit` uses a figure as it stands only for a query its setting covers."""
 
     mode: Mode = Field(description="What the figure is for.")
-    precision: Precision = Field(description="Numeric precision of the weights.")
-    vram_gb: float = Field(gt=0, le=10000, description="GPU memory in GB, as stated (per GPU when gpus is given).")
+    precision: Precision = Field(
+        description="Numeric precision of the weights (for LoRA and P-tuning the frozen base; Q-LoRA is int4)."
+    )
+    vram_gib: float = Field(
+        gt=0, le=10000, description="GPU memory in GiB (what projects write as GB), per GPU when gpus is given."
+    )
     gpus: Count | None = Field(
         None, description="GPUs in the stated setup (e.g. 4 for 4 x A100 80G with FSDP); absent for one GPU or a total."
     )
-    ram_gb: float | None = Field(None, gt=0, le=100000, description="CPU memory in GB, as stated.")
-    note: Text | None = Field(None, description="Conditions of the figure (batch, sequence length, GPU).")
+    ram_gib: float | None = Field(None, gt=0, le=100000, description="CPU memory in GiB, as stated.")
+    context: Count | None = Field(
+        None, description="Tokens (prompt plus output, or training sequence length) the figure was measured at."
+    )
+    batch: Count | None = Field(None, description="Batch size the figure was measured at (absent: 1).")
+    measured: Measured | None = Field(
+        None,
+        description=f"What the figure covers ({', '.join(MEASURED)}): {MEASURED_HELP}.",
+    )
+    note: Text | None = Field(None, description="Conditions of the figure (GPU, recipe) and how it was read.")
     source: Url = Field(description="Where the project states it.")
+
+    @model_validator(mode="after")
+    def _precision_fits_mode(self) -> HardwareFigure:
+        allowed = PRECISIONS_BY_MODE[self.mode]
+        if self.precision not in allowed:
+            raise PydanticCustomError(
+                "bad-precision",
+                "{mode} does not run at {precision}; write one of {allowed}",
+                {"mode": self.mode, "precision": self.precision, "allowed": ", ".join(allowed)},
+            )
+        return self
 
 
 QuantFormat = Literal["gptq", "awq", "gguf", "bnb", "fp8", "int8", "int4"]

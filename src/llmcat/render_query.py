@@ -423,17 +423,23 @@ def _lineage(console: Any, catalog: Catalog, record: Record, labels: dict[str, s
 
 
 def _hardware(rows: Sequence[dict[str, Any]], labels: dict[str, str], width: int) -> Group:
-    stated, estimated = [], []
+    stated, estimated, setting = [], [], []
     for row in rows:
-        figure = "" if row.get("stated_gb") is None else f"{row['stated_gb']:g}"
+        figure = "" if row.get("stated_gib") is None else f"{row['stated_gib']:g}"
+        if row.get("measured") in ("load", "runs-on"):
+            figure += f" ({row['measured']})"
         stated.append(plain(f"{row['gpus']} x {figure} per GPU" if row.get("gpus") else figure))
-        estimate = row.get("estimated_gb")
-        estimated.append(plain("" if estimate is None else f"~{estimate:.1f} (estimate)"))
+        estimate = row.get("estimated_gib")
+        derived = " from base" if row.get("derived_from_base") else ""
+        estimated.append(plain("" if estimate is None else f"~{estimate:.1f}{derived}"))
+        tokens = "" if row.get("context") is None else f"{row['context']}"
+        setting.append(plain(tokens + (f" x{row['batch']}" if (row.get("batch") or 1) > 1 else "")))
     columns = [
         _Column("mode", [plain(row["mode"]) for row in rows]),
         _Column("precision", [plain(row["precision"]) for row in rows]),
-        _Column("stated GB", stated),
-        _Column("estimated GB", estimated),
+        _Column("tokens", setting),
+        _Column("stated GiB", stated),
+        _Column("estimated GiB", estimated),
         _Column(
             "source / note",
             [plain(row.get("source") or row.get("note") or "", style="dim") for row in rows],
@@ -442,7 +448,7 @@ def _hardware(rows: Sequence[dict[str, Any]], labels: dict[str, str], width: int
             fold=True,
         ),
     ]
-    title = Text(labels["hardware"] + " / estimates", style="table.title")
+    title = Text(labels["hardware"] + " / estimates (GiB; a card sold as '24 GB' holds 24 GiB)", style="table.title")
     return Group(title, _table(fit_columns(columns, width), narrow=width < 100))
 
 

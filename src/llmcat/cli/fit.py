@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -31,86 +32,207 @@ from llmcat.cli.common import (
     open_for_query,
 )
 from llmcat.problems import UsageError
+from llmcat.vocab import (
+    ATTENTIONS,
+    LORA_RANK,
+    LORA_TARGETS,
+    MODES,
+    PRECISION_REASON,
+    PRECISIONS,
+    PRECISIONS_BY_MODE,
+    choices,
+    precision_help,
+)
 
 if TYPE_CHECKING:
     from llmcat.catalog import Catalog
+    from llmcat.estimator import Recipe
     from llmcat.query import Hit
-
-
-class FitMode(str, Enum):
-    inference = "inference"
-    lora = "lora"
-    qlora = "qlora"
-    p_tuning = "p-tuning"
-    full_finetune = "full-finetune"
-
-
-class FitPrecision(str, Enum):
-    fp32 = "fp32"
-    bf16 = "bf16"
-    fp16 = "fp16"
-    int8 = "int8"
-    int4 = "int4"
 
 
 # (title, key, drop order): the precision and the memory stay on the narrowest terminal
 FIT_COLUMNS = [
     ("at", "fit_precision", 0),
-    ("GB", "fit_memory", 0),
+    ("GiB", "fit_memory", 0),
     ("basis", "fit_basis", 7),
     ("margin", "fit_margin", 6),
 ]
+_CARD_HELP = "24, 24GB and 24GiB are the same card: a card sold as '24 GB' holds 24 GiB"
 
 
-def parse_gb(text: str) -> float:
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(gb|g|gib)?\s*", text, re.IGNORECASE)
-    if match is None:
-        raise UsageError(f"'{text}' is not a memory size; write e.g. 24 or 24GB")
-    return float(match.group(1))
+def parse_gib(text: str, option: str = "--vram") -> float:
+    """A memory size in GiB: a finite positive number, optionally followed by G, GB or GiB."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(gib|gb|g)?\s*", text, re.IGNORECASE)
+    value = float(match.group(1)) if match else math.nan
+    if not math.isfinite(value) or value <= 0 or value > 1e6:
+        raise UsageError(f"{option} '{text}' is not a memory size; write a positive number of GiB, e.g. 24 or 24GB")
+    return value
+
+
+def _one_of(values: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """An option callback that accepts only the vocabulary's values (a usage error otherwise)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in values:
+            raise typer.BadParameter(f"'{value}' is not one of: {', '.join(values)}")
+        return value
+
+    return check
+
+
+VramOpt = Annotated[str, typer.Option("--vram", help=f"GPU memory in GiB ({_CARD_HELP}).", show_default=False)]
+RamOpt = Annotated[str | None, typer.Option("--ram", help="CPU memory in GiB (checked where the project states it).")]
+FitModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--mode", callback=_one_of(MODES), metavar=f"<{choices(MODES)}>", help=f"What you want to do: {choices(MODES)}."
+    ),
+]
+ContextOpt = Annotated[
+    int,
+    typer.Option(
+        "--context", min=1, max=10_000_000, help="Tokens: prompt plus output, or the training sequence length."
+    ),
+]
+BatchOpt = Annotated[int, typer.Option("--batch", min=1, max=100_000, help="Batch size.")]
+PrecisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--precision",
+        callback=_one_of(PRECISIONS),
+        metavar=f"<{choices(PRECISIONS)}>",
+        help=f"Only this precision (for LoRA the frozen base; Q-LoRA is 4-bit). {precision_help()}.",
+        show_default=False,
+    ),
+]
+LoraRankOpt = Annotated[
+    int, typer.Option("--lora-rank", min=1, max=4096, help="LoRA rank (Qwen's finetune.py and QLoRA use 64).")
+]
+LoraTargetsOpt = Annotated[
+    str,
+    typer.Option(
+        "--lora-targets",
+        callback=_one_of(LORA_TARGETS),
+        metavar=f"<{choices(LORA_TARGETS)}>",
+        help=f"Layers with adapters: {choices(LORA_TARGETS)} (q, k, v, o; or also the MLP).",
+    ),
+]
+CheckpointingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--grad-checkpointing/--no-grad-checkpointing",
+        help="Gradient checkpointing in training modes (recomputes activations).",
+    ),
+]
+AttentionOpt = Annotated[
+    str,
+    typer.Option(
+        "--attention",
+        callback=_one_of(ATTENTIONS),
+        metavar=f"<{choices(ATTENTIONS)}>",
+        help=f"{choices(ATTENTIONS)}: flash attention/SDPA store no tokens x tokens scores; eager does.",
+    ),
+]
+
+
+def make_recipe(
+    context: int = 2048,
+    batch: int = 1,
+    lora_rank: int = LORA_RANK,
+    lora_targets: str = "all-linear",
+    grad_checkpointing: bool = True,
+    attention: str = "flash",
+) -> Recipe:
+    from llmcat.estimator import Recipe
+
+    return Recipe(context, batch, lora_rank, lora_targets, grad_checkpointing, attention)
+
+
+def check_precision(mode: str, precision: str | None) -> None:
+    allowed = PRECISIONS_BY_MODE.get(mode, PRECISIONS)  # type: ignore[call-overload]
+    if precision is not None and precision not in allowed:
+        reason = PRECISION_REASON.get(mode)  # type: ignore[call-overload]
+        raise UsageError(
+            f"--mode {mode} does not run at --precision {precision}; use one of: {', '.join(allowed)}"
+            + (f" ({reason})" if reason else "")
+        )
+
+
+class FitResult(NamedTuple):
+    hits: list[Hit]
+    columns: list[tuple[str, str, int]]
+    skipped: list[tuple[str, str]]  # (id, why no estimate could be made)
 
 
 def apply_fit(
     catalog: Catalog,
     hits: list[Hit],
-    vram: str | float,
+    vram: str,
     mode: str,
-    context: int = 2048,
-    batch: int = 1,
+    recipe: Recipe | None = None,
     precision: str | None = None,
-    ram: float | None = None,
-) -> tuple[list[Hit], list[tuple[str, str, int]]]:
+    ram: str | None = None,
+    vram_option: str = "--vram",
+) -> FitResult:
     """Keep the models that fit, each with its `fit` object; largest models first."""
-    from llmcat.hardware import MODES, best_fit
+    from llmcat.estimator import sizing, skip_reason
+    from llmcat.hardware import best_fit
 
     if mode not in MODES:
         raise UsageError(f"mode '{mode}' is not one of: {', '.join(MODES)}")
-    vram_gb = vram if isinstance(vram, float) else parse_gb(vram)
-    kept = []
+    check_precision(mode, precision)
+    vram_gib = parse_gib(vram, vram_option)
+    ram_gib = parse_gib(ram, "--ram") if ram is not None else None
+    lookup = catalog.records.get
+    kept, skipped = [], []
     for hit in hits:
-        fit = best_fit(hit.record, vram_gb, mode, context, batch, (precision,) if precision else None, ram)
+        record = hit.record
+        if record.get("kind") != "model":
+            continue
+        fit = best_fit(record, vram_gib, mode, recipe, (precision,) if precision else None, ram_gib, lookup)
         if fit is None:
+            stated_for_mode = any(h["mode"] == mode for h in record.get("hardware", []))
+            if sizing(record, lookup) is None and not stated_for_mode:
+                skipped.append((record["id"], skip_reason(record, lookup)))
             continue
         hit.extra["fit"] = fit.to_json()
         hit.extra["fit_precision"] = fit.precision
-        hit.extra["fit_memory"] = f"{fit.memory_gb:.1f}"
-        hit.extra["fit_basis"] = fit.basis
-        hit.extra["fit_margin"] = f"{fit.margin_gb:.1f}"
+        hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
+        hit.extra["fit_basis"] = fit.memory.basis
+        hit.extra["fit_margin"] = f"{fit.margin_gib:.1f}"
         kept.append(hit)
     kept.sort(key=lambda h: (-(h.record.get("params") or 0), h.record["id"]))
-    return kept, FIT_COLUMNS
+    return FitResult(kept, FIT_COLUMNS, skipped)
+
+
+def note_skipped(skipped: list[tuple[str, str]], hits: Sequence[Hit] = ()) -> None:
+    """On stderr: the models `fit` could not size, and those sized from their base model."""
+    from llmcat import render
+
+    for entry_id, why in skipped:
+        render.note(f"skipped {entry_id}: {why}")
+    derived = [
+        f"{h.record['id']} ({h.extra['fit']['derived_from_base']['id']})"
+        for h in hits
+        if "derived_from_base" in h.extra.get("fit", {})
+    ]
+    if derived:
+        render.note("sized from their base model (no config or parameter count of their own): " + ", ".join(derived))
 
 
 @app.command()
 @handles_errors
 def fit(
-    vram: Annotated[float, typer.Option("--vram", min=0.1, help="GPU memory in GB.")],
-    ram: Annotated[
-        float | None, typer.Option("--ram", min=0.1, help="CPU memory in GB (checked where stated).")
-    ] = None,
-    mode: Annotated[FitMode, typer.Option("--mode", help="What you want to do.")] = FitMode.inference,
-    context: Annotated[int, typer.Option("--context", min=1, help="Sequence length in tokens.")] = 2048,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size.")] = 1,
-    precision: Annotated[FitPrecision | None, typer.Option("--precision", help="Only this precision.")] = None,
+    vram: VramOpt,
+    ram: RamOpt = None,
+    mode: FitModeOpt = "inference",
+    context: ContextOpt = 2048,
+    batch: BatchOpt = 1,
+    precision: PrecisionOpt = None,
+    lora_rank: LoraRankOpt = LORA_RANK,
+    lora_targets: LoraTargetsOpt = "all-linear",
+    grad_checkpointing: CheckpointingOpt = True,
+    attention: AttentionOpt = "flash",
     lang: LangOpt = None,
     commercial: CommercialOpt = False,
     no_conditions: NoConditionsOpt = False,
@@ -128,10 +250,13 @@ def fit(
     catalog: CatalogOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Models that fit a GPU: best precision, memory (stated or estimated) and margin."""
+    """Models that fit a GPU (GiB): best precision, memory (stated, scaled or estimated) and margin."""
     from llmcat import query, render, render_query
     from llmcat.cli.common import Kind
 
+    recipe = make_recipe(context, batch, lora_rank, lora_targets, grad_checkpointing, attention)
+    check_precision(mode, precision)
+    parse_gib(vram)
     cat = open_for_query(catalog, no_cache)
     q = build_query(
         lang=lang,
@@ -147,15 +272,17 @@ def fit(
         as_of=as_of,
         policy=policy,
     )
-    hits, columns = apply_fit(
-        cat, query.search(cat, q), float(vram), mode.value, context, batch, precision.value if precision else None, ram
-    )
-    hits = hits[:limit] if limit else hits
+    result = apply_fit(cat, query.search(cat, q), vram, mode, recipe, precision, ram)
+    hits = result.hits[:limit] if limit else result.hits
+    note_skipped(result.skipped, hits)
     if as_json:
         render_query.search_json(hits)
         return
     if not hits:
-        render.note(f"no model fits {vram:g} GB for {mode.value}")
+        render.note(f"no model fits {parse_gib(vram):g} GiB for {mode}")
         return
-    render_query.search_table(hits, render_query.ui_language(lang_ui.value if lang_ui else None), columns)
-    render.note("memory: stated = the project's own figure; estimated = llmcat's formula (see README).")
+    render_query.search_table(hits, render_query.ui_language(lang_ui.value if lang_ui else None), result.columns)
+    render.note(
+        "memory in GiB: stated = the project's figure for this setting; scaled = a project figure plus the "
+        "estimated difference; estimated = llmcat's model (README, 'Memory estimates')."
+    )

@@ -32,7 +32,18 @@ from llmcat.cli.common import (
     handles_errors,
     open_for_query,
 )
+from llmcat.cli.fit import (
+    AttentionOpt,
+    BatchOpt,
+    CheckpointingOpt,
+    ContextOpt,
+    FitModeOpt,
+    LoraRankOpt,
+    LoraTargetsOpt,
+    PrecisionOpt,
+)
 from llmcat.problems import LlmcatError
+from llmcat.vocab import LORA_RANK
 
 
 class OutputFormat(str, Enum):
@@ -51,9 +62,11 @@ class SortKey(str, Enum):
 
 
 FitsOpt = Annotated[
-    str | None, typer.Option("--fits", help="Only models that fit this much GPU memory, e.g. 24GB (see `llmcat fit`).")
+    str | None,
+    typer.Option(
+        "--fits", help="Only models that fit this much GPU memory in GiB; 24, 24GB, 24GiB (see `llmcat fit`)."
+    ),
 ]
-ModeOpt = Annotated[str, typer.Option("--mode", help="With --fits: inference, lora, qlora, full-finetune.")]
 
 
 @app.command()
@@ -75,7 +88,14 @@ def search(
     as_of: AsOfOpt = None,
     policy: PolicyOpt = Policy.strict,
     fits: FitsOpt = None,
-    mode: ModeOpt = "inference",
+    mode: FitModeOpt = "inference",
+    context: ContextOpt = 2048,
+    batch: BatchOpt = 1,
+    precision: PrecisionOpt = None,
+    lora_rank: LoraRankOpt = LORA_RANK,
+    lora_targets: LoraTargetsOpt = "all-linear",
+    grad_checkpointing: CheckpointingOpt = True,
+    attention: AttentionOpt = "flash",
     sort: Annotated[SortKey, typer.Option("--sort", help="Sort order.")] = SortKey.id,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many results.")] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
@@ -104,15 +124,17 @@ def search(
         as_of=as_of,
         policy=policy,
         sort=sort.value,
-        limit=None if fits else limit,
+        limit=None if fits is not None else limit,
     )
     hits = query.search(cat, q)
     extra: list[tuple[str, str, int]] = []
-    if fits:
-        from llmcat.cli.fit import apply_fit
+    if fits is not None:
+        from llmcat.cli.fit import apply_fit, make_recipe, note_skipped
 
-        hits, extra = apply_fit(cat, hits, fits, mode)
+        recipe = make_recipe(context, batch, lora_rank, lora_targets, grad_checkpointing, attention)
+        hits, extra, skipped = apply_fit(cat, hits, fits, mode, recipe, precision, vram_option="--fits")
         hits = hits[:limit] if limit else hits
+        note_skipped(skipped, hits)
     fmt = OutputFormat.json if as_json else output_format
     if not hits:
         render.note("no entries match")
@@ -172,7 +194,7 @@ def show(
         return
     record = cat.records[ids[0]]
     verdict = verdicts.get(ids[0], as_of, pol)
-    rows = hardware_rows(record)
+    rows = hardware_rows(record, cat.records.get)
     if as_json:
         render_query.show_json(record, verdict, {"memory": rows} if rows else None)
     else:
