@@ -178,3 +178,13 @@ def test_browser_keyboard_reaches_the_filters(browser: Any, site_dir: Path) -> N
     assert page.evaluate("document.activeElement.className") == "skip"
     labels = page.eval_on_selector_all("#filters input, #filters select", "els => els.map(e => e.labels.length)")
     assert labels and all(n == 1 for n in labels)
+
+
+def test_browser_fits_my_gpu_answers_like_fit(browser: Any, site_dir: Path, run: Run) -> None:
+    page, errors = _open(browser, (site_dir / "index.html").as_uri())
+    for vram, mode in [("24", "qlora"), ("8", "inference")]:
+        page.fill("input[name=vram]", vram)
+        page.select_option("select[name=mode]", mode)
+        fitted = sorted(hit["id"] for hit in json.loads(run("fit", "--vram", vram, "--mode", mode, "--json").stdout))
+        assert _visible_ids(page) == fitted, (vram, mode)
+    assert not errors

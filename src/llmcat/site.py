@@ -20,9 +20,11 @@ from typing import Any, NamedTuple
 
 from llmcat import __version__, lineage
 from llmcat.catalog import Catalog, Record
-from llmcat.hardware import hardware_rows
+from llmcat.estimator import Lookup, Recipe
+from llmcat.hardware import hardware_rows, memory
 from llmcat.quantity import format_count
 from llmcat.site_text import KIND_NAME, MODE_NAME, STATUS_NAME, TEXT
+from llmcat.vocab import FIT_ORDER
 
 LANGS = ("en", "zh")
 ASSETS = ("style.css", "app.js")
@@ -52,7 +54,7 @@ class Page(NamedTuple):
 def build(catalog: Catalog) -> dict[str, str]:
     """Every file of the site."""
     verdicts = {r["id"]: lineage.verdict(catalog, r["id"]) for r in catalog.entries()}
-    index = [index_row(record, verdicts[record["id"]]) for record in catalog.entries()]
+    index = [index_row(record, verdicts[record["id"]], catalog.get) for record in catalog.entries()]
     index.sort(key=lambda row: (row["kind"], row["id"]))
     files = {
         f"assets/{name}": resources.files("llmcat").joinpath(f"site_assets/{name}").read_text("utf-8")
@@ -83,19 +85,21 @@ def language_prefixes(tags: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def fit_memory(record: Record) -> dict[str, float]:
-    """The least memory (GiB, stated where the project states it, else estimated) per mode."""
+def fit_memory(record: Record, lookup: Lookup) -> dict[str, float]:
+    """Per mode, the least memory (GiB) over the precisions `llmcat fit` tries, each worked out
+    as `fit` works it out (default recipe): a card fits the model when it holds this much."""
     best: dict[str, float] = {}
-    for row in hardware_rows(record):
-        if row.get("gpus"):
-            continue  # a per-GPU figure of a multi-GPU setup is no single-card answer
-        memory = row["stated_gb"] if row["stated_gb"] is not None else row["estimated_gb"]
-        if memory is not None and row["mode"] in FIT_MODES:
-            best[row["mode"]] = min(memory, best.get(row["mode"], memory))
+    if record["kind"] != "model":
+        return best
+    for mode in FIT_MODES:
+        needs = [memory(record, mode, p, Recipe(), lookup) for p in FIT_ORDER[mode]]  # type: ignore[index]
+        known = [m.gib for m in needs if m is not None]
+        if known:
+            best[mode] = round(min(known), 2)
     return best
 
 
-def index_row(record: Record, verdict: lineage.Verdict) -> dict[str, Any]:
+def index_row(record: Record, verdict: lineage.Verdict, lookup: Lookup) -> dict[str, Any]:
     conditions = [c for c in verdict.conditions if c.get("status") == verdict.effective] or verdict.conditions
     return {
         "id": record["id"],
@@ -114,7 +118,7 @@ def index_row(record: Record, verdict: lineage.Verdict) -> dict[str, Any]:
         "search": " ".join(
             [record["id"], record["name"], *record.get("aliases", []), record["organization"]]
         ).casefold(),
-        "memory_gib": fit_memory(record),
+        "memory_gib": fit_memory(record, lookup),
     }
 
 
@@ -254,7 +258,7 @@ def entry_page(page: Page, catalog: Catalog, record: Record, verdict: lineage.Ve
         _verdict_section(page, verdict, lineage.explain(catalog, record["id"])),
         _licenses_section(page, catalog, record),
         _lineage_section(page, catalog, record),
-        _memory_section(page, record),
+        _memory_section(page, catalog, record),
         _notes_section(page, record),
         _sources_section(page, record),
     ]
@@ -363,9 +367,9 @@ def _lineage_section(page: Page, catalog: Catalog, record: Record) -> str:
     return f"<section><h2>{t['lineage']}</h2>{_dl([(t['built_on'], links(upstream)), (t['used_by'], links(used_by))])}</section>"
 
 
-def _memory_section(page: Page, record: Record) -> str:
+def _memory_section(page: Page, catalog: Catalog, record: Record) -> str:
     t = TEXT[page.lang]
-    rows = hardware_rows(record)
+    rows = hardware_rows(record, catalog.get)
     if not rows:
         return ""
 
@@ -373,8 +377,8 @@ def _memory_section(page: Page, record: Record) -> str:
         return f"{value:g}" if value is not None else "—"
 
     body = "".join(
-        f"<tr><td>{_e(r['mode'])}</td><td>{_e(r['precision'])}</td><td>{gib(r['stated_gb'])}</td>"
-        f"<td>{gib(r['estimated_gb'])}</td><td>{_e(r.get('note') or '')}"
+        f"<tr><td>{_e(r['mode'])}</td><td>{_e(r['precision'])}</td><td>{gib(r.get('stated_gib'))}</td>"
+        f"<td>{gib(r.get('estimated_gib'))}</td><td>{_setting(r, t)}{_e(r.get('note') or '')}"
         f"{' ' + _url(r['source'], t['source']) if r.get('source') else ''}</td></tr>"
         for r in rows
     )
@@ -384,6 +388,12 @@ def _memory_section(page: Page, record: Record) -> str:
         f'<th scope="col">{t["estimated"]}</th><th scope="col">{t["note"]}</th></tr></thead><tbody>{body}</tbody></table></div>'
         f'<p class="note">{t["memory_note"]}</p></section>'
     )
+
+
+def _setting(row: dict[str, Any], t: dict[str, str]) -> str:
+    if not row.get("context"):
+        return ""
+    return _e(t["setting"].format(context=row["context"], batch=row.get("batch") or 1)) + ". "
 
 
 def _notes_section(page: Page, record: Record) -> str:

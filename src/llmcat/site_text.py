@@ -55,8 +55,10 @@ TEXT: dict[str, dict[str, str]] = {
         "precision": "Precision",
         "stated": "Stated",
         "estimated": "Estimated",
-        "memory_note": "Stated: what the project publishes; estimated: llmcat's model at 2048 tokens for inference, "
-        "512 for training, batch 1.",
+        "memory_note": "GiB. Stated: what the project publishes, at the setting it gives; estimated: llmcat's model "
+        "(calibrated against published measurements) at that setting, else 2048 tokens and batch 1, LoRA rank 64 on "
+        "all linear layers, gradient checkpointing and flash attention for training.",
+        "setting": "{context} tokens × batch {batch}",
         "notes": "Notes",
         "sources": "Sources",
         "secondary": "secondary source",
@@ -116,7 +118,8 @@ TEXT: dict[str, dict[str, str]] = {
         "precision": "精度",
         "stated": "官方数据",
         "estimated": "估算",
-        "memory_note": "官方数据为项目公布的数字；估算为 llmcat 的模型在推理 2048 token、训练 512 token、批大小 1 时的结果。",
+        "memory_note": "单位 GiB。官方数据为项目在其给出的设置下公布的数字；估算为 llmcat 的模型（以公开实测数据校准）在同一设置下的结果，未给出设置时按 2048 token、批大小 1，训练时按 LoRA 秩 64 作用于全部线性层、开启梯度检查点和 flash attention 计算。",
+        "setting": "{context} token × 批大小 {batch}",
         "notes": "备注",
         "sources": "来源",
         "secondary": "二手来源",
