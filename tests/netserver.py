@@ -55,6 +55,8 @@ HUB: dict[str, dict[str, Any]] = {
     },
 }
 
+HUB["/api/models/org/gated-model"] = {**HUB["/api/models/org/good-model"], "id": "org/gated-model"}
+
 
 class State:
     def __init__(self) -> None:
@@ -204,7 +206,7 @@ class _Server(ThreadingHTTPServer):
 def serve() -> Iterator[tuple[str, State]]:
     server = _Server(("127.0.0.1", 0), Handler)
     server.state = State()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", server.state

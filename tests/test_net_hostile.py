@@ -1,0 +1,228 @@
+"""Network checks against hostile and rate-limiting servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from llmcat.net.client import Checker, HostPacer, Options, Outcome, parse_host_interval, retry_after_seconds
+from llmcat.net.policy import Resolver, Unresolvable
+from tests.conftest import Result
+from tests.netserver import State, serve
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, State]]:
+    with serve() as running:
+        yield running
+
+
+def check(urls: list[str], want_json: bool = False, resolver: Resolver | None = None, **kw: object) -> list[Outcome]:
+    defaults: dict[str, object] = {"allow_private": True, "timeout": 1.0, "retries": 1, "backoff": 0.01}
+    options = Options(**{**defaults, **kw})  # type: ignore[arg-type]
+    return asyncio.run(Checker(options, resolver=resolver).run(urls, want_json=want_json))
+
+
+def _links_catalog(root: Path, *urls: str) -> Path:
+    """The mini catalog with web-data citing these URLs and nothing else."""
+    path = root / "datasets" / "web-data.yaml"
+    text = path.read_text(encoding="utf-8").split("sources:")[0]
+    text += "sources:\n" + "".join(f"  - url: {url}\n    about: [license]\n" for url in urls)
+    path.write_text(text, encoding="utf-8")
+    return root
+
+
+# --- rate limits ---------------------------------------------------------------------------
+
+
+def test_a_429_that_persists_is_rate_limited_not_broken(server: tuple[str, State]) -> None:
+    base, state = server
+    (outcome,) = check([base + "/always-429"], retries=2)
+    assert (outcome.state, outcome.status_code, outcome.attempts) == ("rate_limited", 429, 3)
+    assert state.hits["/always-429"] == 3
+
+
+def test_rate_limited_is_not_a_failure_nor_cached_unless_asked(
+    run: Run, mini_catalog: Callable[[str | None], Path], server: tuple[str, State]
+) -> None:
+    base, state = server
+    root = _links_catalog(mini_catalog(None), base + "/always-429")
+    args = ("links", "web-data", "--catalog", str(root), "--allow-private", "--retries", "0", "--json")
+    first = run(*args)
+    assert first.exit_code == 0, first
+    assert json.loads(first.stdout)["summary"]["rate_limited"] == 1
+    strict = run(*args, "--fail-on-rate-limit")
+    assert strict.exit_code == 1, strict
+    assert json.loads(strict.stdout)["summary"]["cached"] == 0 and state.hits["/always-429"] == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 12 ", 12.0),
+        ("1.5", 1.5),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 10.0),
+        ("Wed, 21 Oct 2015 07:28:00", 10.0),  # no zone: read as GMT
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),  # in the past
+        ("9" * 400, math.inf),
+    ],
+)
+def test_retry_after_reads_seconds_and_http_dates(header: str, seconds: float) -> None:
+    assert retry_after_seconds(header, now=1445412470.0) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "²",
+        "١٢",
+        "-5",
+        "1e3",
+        "soon",
+        "",
+        "   ",
+        "Wed, 99 Foo 2015 99:99:99 GMT",
+        "Mon, 1 Jan 99999 00:00:00 GMT",
+        "\x00",
+    ],
+)
+def test_retry_after_that_is_not_a_number_or_date_is_ignored(header: str) -> None:
+    assert retry_after_seconds(header, now=0.0) is None
+
+
+def test_requests_to_one_host_are_spaced_by_its_interval(server: tuple[str, State]) -> None:
+    base, _ = server
+    started = time.monotonic()
+    outcomes = check([f"{base}/latency/{i}" for i in range(4)], concurrency=4, per_host=4, min_interval=0.2)
+    assert {o.state for o in outcomes} == {"ok"}
+    # The fourth request cannot start before three intervals have passed.
+    assert time.monotonic() - started >= 0.6
+
+
+def test_host_intervals_cover_subdomains_and_parse_from_the_command_line() -> None:
+    pacer = HostPacer(0.0, {"github.com": 0.25, "huggingface.co": 0.5})
+    assert pacer.interval("github.com") == 0.25 and pacer.interval("api.github.com") == 0.25
+    assert pacer.interval("notgithub.com") == 0.0 and pacer.interval("cdn-lfs.huggingface.co") == 0.5
+    assert parse_host_interval("GitHub.com=0.5") == ("github.com", 0.5)
+    for bad in ("github.com", "=1", "github.com=-1", "github.com=fast"):
+        with pytest.raises(ValueError):
+            parse_host_interval(bad)
+
+
+def test_a_bad_host_interval_is_a_usage_error(run: Run, mini_catalog: Callable[[str | None], Path]) -> None:
+    result = run("links", "web-data", "--catalog", str(mini_catalog(None)), "--host-interval", "github.com")
+    assert result.exit_code == 2 and "HOST=SECONDS" in result.stderr, result
+
+
+class CountingLookup:
+    """A DNS server: 127.0.0.1 for names ending in .test, nothing (after a hang) for the rest."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str) -> list[str]:
+        self.asked.append(host)
+        if host.endswith(".test"):
+            return ["127.0.0.1"]
+        await asyncio.sleep(3600)
+        raise Unresolvable(host)
+
+
+def test_each_host_is_resolved_once_per_run(server: tuple[str, State]) -> None:
+    base, _ = server
+    port = base.rsplit(":", 1)[1]
+    lookup = CountingLookup()
+    urls = [f"http://files.test:{port}{path}" for path in ("/ok", "/r301", "/r302", "/missing", "/no-head")]
+    outcomes = check(urls, resolver=Resolver(lookup), concurrency=5)
+    assert [o.state for o in outcomes] == ["ok", "redirected", "redirected", "broken", "ok"]
+    assert lookup.asked == ["files.test"]
+
+
+def test_hosts_that_do_not_resolve_cost_one_lookup_each_not_one_per_url() -> None:
+    lookup = CountingLookup()
+    urls = [f"https://host{h}.invalid/{i}" for h in range(3) for i in range(4)]
+    outcomes = check(urls, resolver=Resolver(lookup, timeout=0.3), allow_private=False, concurrency=12, deadline=20)
+    assert {o.state for o in outcomes} == {"unreachable"}
+    assert "timed out" in (outcomes[0].detail or "")
+    assert sorted(lookup.asked) == ["host0.invalid", "host1.invalid", "host2.invalid"]
+
+
+# --- one bad response --------------------------------------------------------------------
+
+
+def test_one_bad_response_never_silences_a_worker(server: tuple[str, State]) -> None:
+    base, _ = server
+    paths = ["/bad-gzip", "/bad-retry-after", "/bad-location", "/api/models/org/good-model", "/ok"]
+    outcomes = check([base + p for p in paths], want_json=True, concurrency=1, retries=1)
+    by_path = {o.url.removeprefix(base): o for o in outcomes}
+    assert {p: o.state for p, o in by_path.items()} == {
+        "/bad-gzip": "error",
+        "/bad-retry-after": "rate_limited",
+        "/bad-location": "error",
+        "/api/models/org/good-model": "ok",
+        "/ok": "error",  # "hello" is not JSON
+    }
+    assert "DecodingError" in (by_path["/bad-gzip"].detail or "")
+    assert by_path["/api/models/org/good-model"].body["id"] == "org/good-model"
+
+
+def test_a_bad_gzip_body_fails_one_entry_of_an_audit(
+    run: Run, mini_catalog: Callable[[str | None], Path], server: tuple[str, State]
+) -> None:
+    base, _ = server
+    root = mini_catalog(None)
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "links:\n  huggingface: org/good-model\n", encoding="utf-8")
+    result = run("audit", "base-7b", "--catalog", str(root), "--endpoint", base + "/bad-gzip", "--json")
+    assert result.exit_code == 1, result
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["state"] == "error" and "DecodingError" in error["detail"]
+
+
+# --- bounded work --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["/huge/x", "/endless/x"])
+def test_a_body_over_the_cap_is_cut_off(server: tuple[str, State], route: str) -> None:
+    base, state = server
+    (outcome,) = check([base + route], want_json=True, max_body=1024 * 1024)
+    assert outcome.state == "error" and "1048576-byte cap" in (outcome.detail or ""), outcome
+    assert outcome.attempts == 1
+    # Either refused on the declared length or read only up to the cap (plus what was in flight).
+    assert state.sent[route] < 2 * 1024**3
+
+
+def test_timeout_bounds_a_whole_request_not_each_read(
+    run: Run, mini_catalog: Callable[[str | None], Path], server: tuple[str, State]
+) -> None:
+    base, _ = server
+    root = mini_catalog(None)
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "links:\n  huggingface: org/good-model\n", encoding="utf-8")
+    args = ("audit", "base-7b", "--catalog", str(root), "--endpoint", base + "/drip", "--json")
+    result = run(*args, "--timeout", "1", "--retries", "0")
+    assert result.exit_code == 1, result
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["state"] == "timeout" and "within 1 s" in error["detail"]
+
+
+def test_audit_of_an_entry_without_a_hub_link_says_it_was_skipped(
+    run: Run, mini_catalog: Callable[[str | None], Path], server: tuple[str, State]
+) -> None:
+    base, state = server
+    root = mini_catalog(None)
+    text = run("audit", "web-data", "--catalog", str(root), "--endpoint", base)
+    assert text.exit_code == 0, text
+    assert "audited 0 entries" in text.stderr and "skipped 1 without a Hugging Face link (web-data)" in text.stderr
+    report = json.loads(run("audit", "web-data", "--catalog", str(root), "--endpoint", base, "--json").stdout)
+    assert report["skipped"] == ["web-data"] and report["summary"]["entries"] == 0
+    assert sum(state.hits.values()) == 0
