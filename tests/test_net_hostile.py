@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -154,6 +156,23 @@ def test_hosts_that_do_not_resolve_cost_one_lookup_each_not_one_per_url() -> Non
     assert {o.state for o in outcomes} == {"unreachable"}
     assert "timed out" in (outcomes[0].detail or "")
     assert sorted(lookup.asked) == ["host0.invalid", "host1.invalid", "host2.invalid"]
+
+
+def test_a_hung_system_lookup_does_not_hold_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    release, returned = threading.Event(), threading.Event()
+
+    def hung(*args: object, **kwargs: object) -> list[object]:
+        release.wait(10)
+        returned.set()
+        raise socket.gaierror("no DNS server")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    try:
+        outcomes = check(["https://a.invalid/x", "https://b.invalid/y"], allow_private=False, timeout=0.2, deadline=5)
+        assert [o.state for o in outcomes] == ["unreachable", "unreachable"]
+        assert not returned.is_set()  # the run ended without waiting for the blocked look-ups
+    finally:
+        release.set()
 
 
 # --- one bad response --------------------------------------------------------------------

@@ -249,9 +249,15 @@ class Checker:
         for url in interleave_hosts(unique):
             queue.put_nowait(url)
         results: dict[str, Outcome] = {}
+        setup_errors: list[str] = []
 
         async def worker() -> None:
-            async with self._client() as client:
+            try:
+                client = self._client()
+            except Exception as exc:  # a proxy setting httpx cannot use, for instance
+                setup_errors.append(f"no HTTP client: {_reason(exc)}")
+                return
+            async with client:
                 while True:
                     try:
                         url = queue.get_nowait()
@@ -262,6 +268,7 @@ class Checker:
                         progress(results[url])
 
         workers = [asyncio.create_task(worker()) for _ in range(min(self.options.concurrency, len(unique)))]
+        pending: set[asyncio.Task[None]] = set()
         if workers:
             _, pending = await asyncio.wait(workers, timeout=self.options.deadline)
             for task in pending:
@@ -269,8 +276,10 @@ class Checker:
             await asyncio.gather(*workers, return_exceptions=True)
         for url in unique:
             if url not in results:
-                results[url] = Outcome(
-                    url, "timeout", detail=f"overall deadline of {self.options.deadline:g} s reached"
+                results[url] = (
+                    Outcome(url, "error", detail=setup_errors[0])
+                    if setup_errors and not pending
+                    else Outcome(url, "timeout", detail=f"overall deadline of {self.options.deadline:g} s reached")
                 )
                 if progress:
                     progress(results[url])
@@ -355,6 +364,8 @@ class Checker:
 
         async def exchange() -> tuple[httpx.Response, bytes]:
             async with client.stream(method, url, headers=headers) as response:
+                if method == "HEAD":
+                    await response.aread()  # nothing to read, but a finished answer keeps the connection alive
                 body = await self._read_capped(response) if read and response.status_code == 200 else b""
                 return response, body
 

@@ -16,8 +16,10 @@ private address.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -126,13 +128,38 @@ Lookup = Callable[[str], Awaitable[list[str]]]
 
 
 async def system_lookup(host: str) -> list[str]:
-    """The addresses the system resolver gives for a host, in its order."""
+    """The addresses the system resolver gives for a host, in its order.
+
+    ``getaddrinfo`` blocks, and without a DNS server it can block for many seconds; it runs in a
+    daemon thread of its own rather than in the loop's executor, whose threads ``asyncio.run``
+    waits for at the end: a run gives up on a look-up after the resolver's timeout and does not
+    wait for it again on the way out.
+    """
     loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise Unresolvable(f"DNS lookup failed for {host}: {exc}") from None
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+    answer: asyncio.Future[list[str]] = loop.create_future()
+
+    def settle(addresses: list[str] | None, error: Exception | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(addresses or [])
+
+    def work() -> None:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            result: tuple[list[str] | None, Exception | None] = (
+                list(dict.fromkeys(str(info[4][0]) for info in infos)),
+                None,
+            )
+        except (OSError, UnicodeError) as exc:
+            result = (None, Unresolvable(f"DNS lookup failed for {host}: {exc}"))
+        with contextlib.suppress(RuntimeError):  # the run is over and its loop closed
+            loop.call_soon_threadsafe(settle, *result)
+
+    threading.Thread(target=work, name=f"llmcat-dns-{host}", daemon=True).start()
+    return await answer
 
 
 class Resolver:
