@@ -308,7 +308,8 @@ class Checker:
                 return Outcome(url, "unreachable", detail=str(exc), attempts=attempt)
             except _Transient as exc:
                 if attempt > self.options.retries:
-                    return Outcome(url, exc.state, exc.status, detail=exc.detail, attempts=attempt)
+                    detail = exc.detail if attempt == 1 else f"{exc.detail}; {attempt} tries"
+                    return Outcome(url, exc.state, exc.status, detail=detail, attempts=attempt)
                 await asyncio.sleep(self._delay(attempt, exc.wait))
             except _Unusable as exc:
                 return Outcome(url, "error", detail=str(exc), attempts=attempt)

@@ -220,7 +220,6 @@ class Policy:
         if not self._allowed(host, port):
             private = [a for a in addresses if not is_public(a)]
             if private:
-                raise Refused(
-                    f"{host} resolves to a non-public address ({private[0]}); use --allow-private to check it"
-                )
+                found = "is" if private == [host.strip("[]")] else f"resolves to {private[0]},"
+                raise Refused(f"{host} {found} a non-public address; use --allow-private to check it")
         return addresses
