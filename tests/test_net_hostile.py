@@ -120,6 +120,21 @@ def test_host_intervals_cover_subdomains_and_parse_from_the_command_line() -> No
             parse_host_interval(bad)
 
 
+def test_retry_after_holds_off_the_whole_host() -> None:
+    pacer = HostPacer(0.0, {})
+    pacer.defer("github.com", 5)
+    assert 4 < pacer.ready_in("github.com") <= 5 and pacer.ready_in("example.org") == 0
+    pacer.defer("github.com", 1)  # a shorter wait does not shorten the one in force
+    assert pacer.ready_in("github.com") > 4
+
+
+def test_a_429_with_retry_after_defers_its_host(server: tuple[str, State]) -> None:
+    base, _ = server
+    checker = Checker(Options(allow_private=True, timeout=1, retries=0))
+    (outcome,) = asyncio.run(checker.run([base + "/rate-limited"]))
+    assert outcome.state == "rate_limited" and checker.pacer.ready_in("127.0.0.1") > 0
+
+
 def test_a_bad_host_interval_is_a_usage_error(run: Run, mini_catalog: Callable[[str | None], Path]) -> None:
     result = run("links", "web-data", "--catalog", str(mini_catalog(None)), "--host-interval", "github.com")
     assert result.exit_code == 2 and "HOST=SECONDS" in result.stderr, result

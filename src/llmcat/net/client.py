@@ -21,7 +21,7 @@ import re
 import ssl
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, NamedTuple
@@ -170,7 +170,8 @@ def parse_host_interval(text: str) -> tuple[str, float]:
 
 
 class HostPacer:
-    """Spaces the starts of requests to one host by its interval (a token bucket of one)."""
+    """Spaces the starts of requests to one host by its interval (a token bucket of one), and
+    holds a host off for as long as its Retry-After asks (bounded)."""
 
     def __init__(self, default: float, per_host: dict[str, float]) -> None:
         self.default = default
@@ -183,13 +184,19 @@ class HostPacer:
                 return seconds
         return self.default
 
+    def defer(self, host: str, seconds: float) -> None:
+        """No request to the host for this long (it answered 429 or 503 with Retry-After)."""
+        self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + seconds)
+
+    def ready_in(self, host: str) -> float:
+        """Seconds until a request to the host may start."""
+        return max(0.0, self._next.get(host, 0.0) - time.monotonic())
+
     async def wait(self, host: str) -> None:
         interval = self.interval(host)
-        if interval <= 0:
-            return
         now = time.monotonic()
         slot = max(now, self._next.get(host, 0.0))
-        self._next[host] = slot + interval
+        self._next[host] = slot + max(interval, 0.0)
         if slot > now:
             await asyncio.sleep(slot - now)
 
@@ -406,6 +413,8 @@ class Checker:
         status = response.status_code
         if status == 429 or status == 503:
             wait = retry_after_seconds(response.headers.get("retry-after"))
+            if wait is not None:  # every worker holds off that host, not only this URL's
+                self.pacer.defer(_host(final), min(wait, self.options.max_retry_after))
             state = "rate_limited" if status == 429 else "server_error"
             raise _Transient(state, f"HTTP {status}", status, wait)
         if status >= 500:
@@ -424,10 +433,3 @@ class Checker:
                 url, "redirected", status, final, detail=f"{hops} redirect(s)", suggestion=suggestion, body=body
             )
         return Outcome(url, "ok", status, final, body=body)
-
-
-def run_sync(coro: Awaitable[list[Outcome]]) -> list[Outcome]:
-    async def _main() -> list[Outcome]:
-        return await coro
-
-    return asyncio.run(_main())

@@ -112,7 +112,10 @@ def is_public(address: str) -> bool:
 
 def check_scheme(url: str) -> tuple[str, int]:
     """The URL's host (lower case, no brackets) and port; Refused for other schemes or no host."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise Refused(f"URL is malformed ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise Refused(f"scheme '{parts.scheme or '(none)'}' is not fetched; only http and https")
     if not parts.hostname:
