@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llmcat.net.client import Checker, Options, Outcome, retry_after_seconds
+from llmcat.net.client import Checker, Options, Outcome
+from llmcat.net.states import STATES
 from tests.conftest import Result
 from tests.netserver import State, serve
 
@@ -75,12 +76,6 @@ def test_retry_after_is_honoured(server: tuple[str, State]) -> None:
     assert time.monotonic() - started >= 0.9
 
 
-def test_retry_after_parsing() -> None:
-    assert retry_after_seconds("7") == 7
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10)
-    assert retry_after_seconds("soon") is None
-
-
 def test_deadline_ends_a_run_against_a_server_that_never_answers(server: tuple[str, State]) -> None:
     base, _ = server
     started = time.monotonic()
@@ -142,7 +137,11 @@ def test_links_command_end_to_end(
     assert by_url[f"{base}/ok"]["entries"] == ["base-7b", "web-data"]
     assert by_url[f"{base}/missing"]["state"] == "broken"
     assert by_url[f"{base}/r301"]["state"] == "redirected"
-    assert set(by_url[f"{base}/ok"]) >= {"url", "state", "status_code", "final_url", "elapsed_ms", "entries"}
+    assert set(by_url[f"{base}/ok"]) == {
+        *("url", "state", "status_code", "final_url", "elapsed_ms", "detail", "suggestion", "attempts"),
+        *("cached", "entries"),
+    }
+    assert set(report["summary"]) == {*STATES, "checked", "cached"}
     assert state.hits["/ok"] == 2  # once for the URL two entries cite, once at the end of /r301
     assert report["summary"]["broken"] == 1
 

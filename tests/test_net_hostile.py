@@ -259,4 +259,6 @@ def test_audit_of_an_entry_without_a_hub_link_says_it_was_skipped(
     assert "audited 0 entries" in text.stderr and "skipped 1 without a Hugging Face link (web-data)" in text.stderr
     report = json.loads(run("audit", "web-data", "--catalog", str(root), "--endpoint", base, "--json").stdout)
     assert report["skipped"] == ["web-data"] and report["summary"]["entries"] == 0
+    assert set(report) == {"checked", "skipped", "drift", "errors", "summary"}
+    assert set(report["summary"]) == {"entries", "skipped", "drift", "errors"}
     assert sum(state.hits.values()) == 0
