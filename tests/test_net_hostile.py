@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcat.net.client import Checker, HostPacer, Options, Outcome, parse_host_interval, retry_after_seconds
+from llmcat.net.client import Checker, Options, Outcome
+from llmcat.net.pacing import HostPacer, parse_host_interval, retry_after_seconds
 from llmcat.net.policy import Resolver, Unresolvable
 from tests.conftest import Result
 from tests.netserver import State, serve

@@ -65,7 +65,8 @@ def _options(
     min_interval: float,
     host_interval: list[str] | None,
 ) -> Options:
-    from llmcat.net.client import Options, parse_host_interval
+    from llmcat.net.client import Options
+    from llmcat.net.pacing import parse_host_interval
 
     options = Options(
         concurrency=concurrency,

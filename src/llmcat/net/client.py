@@ -14,16 +14,13 @@ the other URLs are still checked.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import random
-import re
 import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timezone
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -31,11 +28,11 @@ import certifi
 import httpx
 
 from llmcat import __version__
+from llmcat.net.pacing import HOST_INTERVALS, HostPacer, retry_after_seconds
 from llmcat.net.policy import Policy, Refused, Resolver, Unresolvable, check_scheme
-from llmcat.net.states import FAILURES, STATES
 from llmcat.net.transport import VettingTransport
 
-__all__ = ["FAILURES", "STATES", "Checker", "Credential", "Options", "Outcome", "retry_after_seconds"]
+__all__ = ["Checker", "Credential", "Options", "Outcome", "authorization"]
 
 USER_AGENT = f"llmcat/{__version__} (+catalog link check)"
 HEAD_REFUSED = {403, 405, 501}
@@ -43,11 +40,6 @@ REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT = {301, 308}
 MAX_REDIRECTS = 10
 MAX_BODY = 16 * 1024 * 1024
-# Seconds between the starts of two requests to one host (and its subdomains). Both sites answer
-# bursts with 429; four requests a second keeps a full catalog run (about 250 and 160 URLs) well
-# inside the default deadline.
-HOST_INTERVALS = {"github.com": 0.25, "huggingface.co": 0.25}
-_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 class Credential(NamedTuple):
@@ -124,23 +116,6 @@ class _Unusable(Exception):
     """An answer that came but cannot be used (too large, not JSON): the URL's ``error``."""
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if _DELTA_SECONDS.fullmatch(value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        stamp = when.timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None
-    return max(0.0, stamp - (now if now is not None else time.time()))
-
-
 def interleave_hosts(urls: list[str]) -> list[str]:
     """Round-robin over hosts, so that workers waiting on one busy host do not starve the rest."""
     by_host: dict[str, list[str]] = defaultdict(list)
@@ -158,47 +133,6 @@ def _host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
-
-
-def parse_host_interval(text: str) -> tuple[str, float]:
-    """'github.com=0.5' -> ('github.com', 0.5); ValueError with the reason otherwise."""
-    host, sep, seconds = text.partition("=")
-    host = host.strip().lower()
-    if not sep or not host or not _DELTA_SECONDS.fullmatch(seconds.strip()):
-        raise ValueError(f"'{text}' is not HOST=SECONDS (e.g. github.com=0.5)")
-    return host, float(seconds)
-
-
-class HostPacer:
-    """Spaces the starts of requests to one host by its interval (a token bucket of one), and
-    holds a host off for as long as its Retry-After asks (bounded)."""
-
-    def __init__(self, default: float, per_host: dict[str, float]) -> None:
-        self.default = default
-        self.per_host = {h.lower(): s for h, s in per_host.items()}
-        self._next: dict[str, float] = {}
-
-    def interval(self, host: str) -> float:
-        for name, seconds in self.per_host.items():
-            if host == name or host.endswith("." + name):
-                return seconds
-        return self.default
-
-    def defer(self, host: str, seconds: float) -> None:
-        """No request to the host for this long (it answered 429 or 503 with Retry-After)."""
-        self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + seconds)
-
-    def ready_in(self, host: str) -> float:
-        """Seconds until a request to the host may start."""
-        return max(0.0, self._next.get(host, 0.0) - time.monotonic())
-
-    async def wait(self, host: str) -> None:
-        interval = self.interval(host)
-        now = time.monotonic()
-        slot = max(now, self._next.get(host, 0.0))
-        self._next[host] = slot + max(interval, 0.0)
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 def _reason(exc: BaseException) -> str:
