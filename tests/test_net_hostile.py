@@ -10,10 +10,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from llmcat.net.audit import api_url
 from llmcat.net.client import Checker, Options, Outcome
+from llmcat.net.links import urls_of
 from llmcat.net.pacing import HostPacer, parse_host_interval, retry_after_seconds
 from llmcat.net.policy import Resolver, Unresolvable
 from tests.conftest import Result
@@ -258,8 +261,19 @@ def test_audit_of_an_entry_without_a_hub_link_says_it_was_skipped(
     text = run("audit", "web-data", "--catalog", str(root), "--endpoint", base)
     assert text.exit_code == 0, text
     assert "audited 0 entries" in text.stderr and "skipped 1 without a Hugging Face link (web-data)" in text.stderr
-    report = json.loads(run("audit", "web-data", "--catalog", str(root), "--endpoint", base, "--json").stdout)
-    assert report["skipped"] == ["web-data"] and report["summary"]["entries"] == 0
+    report = json.loads(run("audit", "--catalog", str(root), "--endpoint", base, "--json").stdout)
+    assert (
+        report["skipped"] == ["base-7b", "web-data"] and report["summary"]["entries"] == 0
+    )  # licenses: not entries to audit
     assert set(report) == {"checked", "skipped", "drift", "errors", "summary"}
     assert set(report["summary"]) == {"entries", "skipped", "drift", "errors"}
     assert sum(state.hits.values()) == 0
+
+
+def test_a_toolkits_hub_link_is_a_model_repository() -> None:
+    toolkit: Any = {"id": "lora", "kind": "toolkit", "links": {"huggingface": "org/adapter"}}
+    dataset: Any = {"id": "data", "kind": "dataset", "links": {"huggingface": "org/data"}}
+    assert urls_of(toolkit) == ["https://huggingface.co/org/adapter"]
+    assert api_url("http://hub", toolkit) == "http://hub/api/models/org/adapter"
+    assert urls_of(dataset) == ["https://huggingface.co/datasets/org/data"]
+    assert api_url("http://hub", dataset) == "http://hub/api/datasets/org/data"

@@ -90,5 +90,7 @@ def audit_text(report: dict[str, Any]) -> None:
     summary = report["summary"]
     line = f"audited {summary['entries']} entries: {summary['drift']} drift finding(s), {summary['errors']} error(s)"
     if report["skipped"]:
-        line += f"; skipped {summary['skipped']} without a Hugging Face link ({', '.join(report['skipped'])})"
+        shown = report["skipped"][:8]
+        more = f" and {len(report['skipped']) - len(shown)} more" if len(report["skipped"]) > len(shown) else ""
+        line += f"; skipped {summary['skipped']} without a Hugging Face link ({', '.join(shown)}{more})"
     stderr_console().print(Text(safe_line(line)))

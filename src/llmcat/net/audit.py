@@ -16,6 +16,7 @@ from urllib.parse import quote
 from llmcat.catalog import Catalog, Record
 from llmcat.net.cache import ResultCache
 from llmcat.net.client import Checker, Credential, Options, origin_of
+from llmcat.net.links import hub_section
 from llmcat.net.states import failures
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -32,8 +33,7 @@ def hf_token() -> str | None:
 
 
 def api_url(endpoint: str, record: Record) -> str:
-    kind = "models" if record["kind"] == "model" else "datasets"
-    return f"{endpoint}/api/{kind}/{quote(record['links']['huggingface'], safe='/')}"
+    return f"{endpoint}/api/{hub_section(record)}/{quote(record['links']['huggingface'], safe='/')}"
 
 
 @dataclass
@@ -167,11 +167,12 @@ def prepare(options: Options, endpoint: str, token: str | None) -> None:
 
 
 def audit(catalog: Catalog, ids: Iterable[str], endpoint: str, options: Options, cache: ResultCache) -> AuditReport:
-    """Entries with a Hugging Face link are compared with the Hub; the others are skipped.
+    """Entries with a Hugging Face link are compared with the Hub; the others are skipped
+    (licenses, which have no links, are not entries to audit at all).
 
     ``options`` must have been through :func:`prepare`; the cache's key must say whether a token is sent.
     """
-    chosen = [catalog.records[i] for i in ids]
+    chosen = [catalog.records[i] for i in ids if catalog.records[i]["kind"] != "license"]
     records = [r for r in chosen if r.get("links", {}).get("huggingface")]
     report = AuditReport(
         checked=[r["id"] for r in records],

@@ -15,17 +15,22 @@ from llmcat.net.states import STATES, failures
 HF_BASE = "https://huggingface.co"
 
 
+def hub_section(record: Record) -> str:
+    """Where an entry's Hugging Face id lives on the Hub: datasets for datasets, models otherwise
+    (a toolkit's Hub link is its weights, an adapter for instance)."""
+    return "datasets" if record["kind"] == "dataset" else "models"
+
+
 def urls_of(record: Record) -> list[str]:
     """The URLs an entry cites: links (Hugging Face ids as pages), sources, history, hardware."""
     found: list[str] = []
     for key, value in record.get("links", {}).items():
-        found.append(
-            f"{HF_BASE}/{value}"
-            if key == "huggingface" and record["kind"] == "model"
-            else f"{HF_BASE}/datasets/{value}"
-            if key == "huggingface"
-            else value
-        )
+        if key != "huggingface":
+            found.append(value)
+        elif hub_section(record) == "datasets":
+            found.append(f"{HF_BASE}/datasets/{value}")
+        else:
+            found.append(f"{HF_BASE}/{value}")
     if record.get("url"):
         found.append(record["url"])
     found.extend(source["url"] for source in record.get("sources", []))
