@@ -9,6 +9,7 @@ import typer
 
 from llmcat.cli import app
 from llmcat.cli.common import CatalogOpt, JsonOpt, NoCacheOpt, complete_ids, handles_errors, open_for_query
+from llmcat.net.states import HOST_INTERVALS
 from llmcat.problems import UsageError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ HostIntervalOpt = Annotated[
         "--host-interval",
         metavar="HOST=SECONDS",
         help="Seconds between request starts to HOST and its subdomains; repeatable "
-        "(defaults: github.com=0.25, huggingface.co=0.25).",
+        f"(defaults: {', '.join(f'{host}={seconds:g}' for host, seconds in HOST_INTERVALS.items())}).",
     ),
 ]
 

@@ -28,8 +28,9 @@ import certifi
 import httpx
 
 from llmcat import __version__
-from llmcat.net.pacing import HOST_INTERVALS, HostPacer, retry_after_seconds
+from llmcat.net.pacing import HostPacer, retry_after_seconds
 from llmcat.net.policy import Policy, Refused, Resolver, Unresolvable, check_scheme
+from llmcat.net.states import HOST_INTERVALS
 from llmcat.net.transport import VettingTransport
 
 __all__ = ["Checker", "Credential", "Options", "Outcome", "authorization"]

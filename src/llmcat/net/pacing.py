@@ -8,10 +8,6 @@ import re
 import time
 from datetime import timezone
 
-# Seconds between the starts of two requests to one host (and its subdomains). Both sites answer
-# bursts with 429; four requests a second keeps a full catalog run (about 250 and 160 URLs) well
-# inside the default deadline.
-HOST_INTERVALS = {"github.com": 0.25, "huggingface.co": 0.25}
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 

@@ -1,4 +1,5 @@
-"""The closed list of states a checked URL ends in, and which of them are kept or fail a run."""
+"""The closed list of states a checked URL ends in, which of them are kept or fail a run, and the
+hosts paced by default. No imports: the CLI builds its help texts from these."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ FAILURES = frozenset({"broken", "server_error", "timeout", "unreachable", "refus
 def failures(fail_on_rate_limit: bool) -> frozenset[str]:
     """The states that make a run exit 1."""
     return FAILURES | {"rate_limited"} if fail_on_rate_limit else FAILURES
+
+
+# Seconds between the starts of two requests to one host (and its subdomains). Both sites answer
+# bursts with 429; four requests a second keeps a full catalog run (about 250 and 160 URLs) well
+# inside the default deadline.
+HOST_INTERVALS = {"github.com": 0.25, "huggingface.co": 0.25}
