@@ -63,6 +63,7 @@ class State:
         self.hits: Counter[str] = Counter()
         self.auth: dict[str, str | None] = {}
         self.sent: Counter[str] = Counter()  # body bytes written by the streaming routes
+        self.connections: set[tuple[str, int]] = set()  # client (address, port) pairs seen
         self.slow = 2.0
         self.latency = 0.1
         self.lock = threading.Lock()
@@ -151,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         path = self.path.split("?", 1)[0]
         n = state.count(path)
+        with state.lock:
+            state.connections.add(self.client_address[:2])
         state.auth[path] = self.headers.get("Authorization")
         if self._hostile(path, head):
             return None

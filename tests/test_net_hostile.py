@@ -139,6 +139,13 @@ def test_a_429_with_retry_after_defers_its_host(server: tuple[str, State]) -> No
     assert outcome.state == "rate_limited" and checker.pacer.ready_in("127.0.0.1") > 0
 
 
+def test_a_worker_keeps_its_connection_alive_across_head_requests(server: tuple[str, State]) -> None:
+    base, state = server
+    outcomes = check([f"{base}/latency/{i}" for i in range(5)] + [base + "/no-head"], concurrency=1)
+    assert {o.state for o in outcomes} == {"ok"}
+    assert len(state.connections) == 1
+
+
 def test_a_bad_host_interval_is_a_usage_error(run: Run, mini_catalog: Callable[[str | None], Path]) -> None:
     result = run("links", "web-data", "--catalog", str(mini_catalog(None)), "--host-interval", "github.com")
     assert result.exit_code == 2 and "HOST=SECONDS" in result.stderr, result
