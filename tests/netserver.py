@@ -6,10 +6,10 @@ Routes: /ok, redirect chains (/r301 -> /ok, /r302 -> /r308 -> /ok), /loop-a <-> 
 connection without answering), /hang (never answers), /latency/<n> (200 after LATENCY seconds),
 and a fake Hub API under /api/models/... and /api/datasets/...
 
-Hostile ones: /always-429 (429, Retry-After: 0), /bad-retry-after (429, Retry-After: ²),
-/bad-gzip (a gzip body that is not gzip), /bad-location (a Location that is not a URL),
-/huge/... (claims 2 GB and streams zeros until the client leaves), /endless/... (the same without
-a length), /drip/... (a JSON answer one byte every 0.3 s), /hop/<port>/<path> (302 to the same
+Hostile ones: /always-429 (429, Retry-After: 0), /slow-down (429, Retry-After: 120),
+/bad-retry-after (429, Retry-After: ²), /bad-gzip (a gzip body that is not gzip), /bad-location
+(a Location that is not a URL), /huge/... (claims 2 GB and streams spaces until the client
+leaves), /endless/... (the same without a length), /drip/... (a JSON answer one byte every 0.3 s), /hop/<port>/<path> (302 to the same
 path on 127.0.0.1:<port>), and /api/models/org/gated-model (401 without an Authorization header).
 """
 
@@ -125,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
         """The routes of a hostile server; False when the path is not one of them."""
         if path == "/always-429":
             self._send(429, headers={"Retry-After": "0"}, head=head)
+        elif path == "/slow-down":
+            self._send(429, headers={"Retry-After": "120"}, head=head)
         elif path == "/bad-retry-after":
             self._send(429, headers={"Retry-After": "\u00b2"}, head=head)
         elif path.startswith("/bad-gzip"):

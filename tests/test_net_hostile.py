@@ -135,8 +135,9 @@ def test_retry_after_holds_off_the_whole_host() -> None:
 def test_a_429_with_retry_after_defers_its_host(server: tuple[str, State]) -> None:
     base, _ = server
     checker = Checker(Options(allow_private=True, timeout=1, retries=0))
-    (outcome,) = asyncio.run(checker.run([base + "/rate-limited"]))
-    assert outcome.state == "rate_limited" and checker.pacer.ready_in("127.0.0.1") > 0
+    (outcome,) = asyncio.run(checker.run([base + "/slow-down"]))
+    # Held off for the Retry-After, bounded by max_retry_after (30 s).
+    assert outcome.state == "rate_limited" and 20 < checker.pacer.ready_in("127.0.0.1") <= 30
 
 
 def test_a_worker_keeps_its_connection_alive_across_head_requests(server: tuple[str, State]) -> None:
