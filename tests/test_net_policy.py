@@ -6,12 +6,15 @@ import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpcore
 import pytest
 
 from llmcat.net import policy
 from llmcat.net.client import Checker, Credential, Options, authorization
 from llmcat.net.policy import Resolver
+from llmcat.net.transport import VettingBackend, connect_order
 from tests.conftest import Result
 from tests.netserver import State, serve
 
@@ -150,3 +153,25 @@ def test_a_redirect_to_another_port_gets_no_token(
         assert state.auth[f"/hop/{port}/api/models/org/good-model"] == "Bearer secret-token"
         assert other_state.hits["/api/models/org/good-model"] == 1
         assert other_state.auth["/api/models/org/good-model"] is None
+
+
+def test_connections_take_address_families_in_turn_each_with_a_share_of_the_timeout() -> None:
+    assert connect_order(["::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3"]) == [
+        *("::1", "10.0.0.1", "::2", "10.0.0.2", "10.0.0.3"),
+    ]
+    assert connect_order(["10.0.0.1", "::1"]) == ["10.0.0.1", "::1"]
+    tried: list[tuple[str, float | None]] = []
+
+    class Blackhole(httpcore.AsyncNetworkBackend):
+        async def connect_tcp(self, host: str, port: int, timeout: float | None = None, *args: Any) -> Any:
+            tried.append((host, timeout))
+            raise httpcore.ConnectTimeout(host)
+
+    class Fixed(Resolver):
+        async def addresses(self, host: str) -> list[str]:
+            return ["2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2"]
+
+    backend = VettingBackend(policy.Policy(allow_private=True, resolver=Fixed()), inner=Blackhole())
+    with pytest.raises(httpcore.ConnectTimeout):
+        asyncio.run(backend.connect_tcp("dual.test", 443, timeout=8.0))
+    assert tried == [("2001:db8::1", 2.0), ("192.0.2.1", 2.0), ("2001:db8::2", 2.0), ("192.0.2.2", 2.0)]

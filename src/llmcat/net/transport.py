@@ -11,6 +11,7 @@ private transport internals.
 
 from __future__ import annotations
 
+import itertools
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -46,8 +47,19 @@ def _as_httpx(exc: Exception) -> Exception:
     return exc
 
 
+def connect_order(addresses: list[str]) -> list[str]:
+    """The resolver's order with the address families taken in turn (IPv6, IPv4, IPv6, ...
+    as RFC 8305 suggests), so that one family that does not work cannot use up every try."""
+    six = [a for a in addresses if ":" in a]
+    four = [a for a in addresses if ":" not in a]
+    first, second = (six, four) if addresses and ":" in addresses[0] else (four, six)
+    return [a for pair in itertools.zip_longest(first, second) for a in pair if a is not None]
+
+
 class VettingBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the policy's vetted addresses for a host, in the resolver's order."""
+    """Connects to the policy's vetted addresses for a host, families in turn; with several
+    addresses each try gets a share of the connect timeout (at least a second), so that one that
+    never answers leaves time for the next (httpx's own backend would race them)."""
 
     def __init__(self, policy: Policy, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
         self.policy = policy
@@ -61,11 +73,12 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await self.policy.connectable(host, port)
+        addresses = connect_order(await self.policy.connectable(host, port))
+        share = None if timeout is None else max(timeout / len(addresses), min(timeout, 1.0))
         failure: Exception | None = None
         for address in addresses:
             try:
-                return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                return await self.inner.connect_tcp(address, port, share, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None  # connectable() never returns an empty list
