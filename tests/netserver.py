@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 # Shapes recorded from the Hub API (fields trimmed to what llmcat reads).
@@ -207,14 +209,38 @@ class _Server(ThreadingHTTPServer):
     state: State
 
 
+CERTS = Path(__file__).parent / "certs"  # a test CA (ca.pem) and its certificate for secure.test
+
+
+class _TlsServer(_Server):
+    """The same routes over TLS, as secure.test; the handshake runs in the request's thread."""
+
+    context: ssl.SSLContext
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # a client that rejected the certificate
+        super().finish_request(request, client_address)
+
+
 @contextmanager
-def serve() -> Iterator[tuple[str, State]]:
-    server = _Server(("127.0.0.1", 0), Handler)
+def serve(tls: bool = False) -> Iterator[tuple[str, State]]:
+    """Serve on 127.0.0.1: ``http://127.0.0.1:PORT``, or with ``tls`` ``https://127.0.0.1:PORT``
+    with a certificate for secure.test only (issued by ``certs/ca.pem``)."""
+    server: _Server
+    if tls:
+        server = _TlsServer(("127.0.0.1", 0), Handler)
+        server.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server.context.load_cert_chain(CERTS / "server.pem", CERTS / "server.key")
+    else:
+        server = _Server(("127.0.0.1", 0), Handler)
     server.state = State()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.state
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", server.state
     finally:
         server.shutdown()
         server.server_close()

@@ -11,12 +11,12 @@ from typing import Any
 import httpcore
 import pytest
 
-from llmcat.net import policy
+from llmcat.net import client, policy
 from llmcat.net.client import Checker, Credential, Options, authorization
 from llmcat.net.policy import Resolver
 from llmcat.net.transport import VettingBackend, connect_order
 from tests.conftest import Result
-from tests.netserver import State, serve
+from tests.netserver import CERTS, State, serve
 
 Run = Callable[..., Result]
 
@@ -175,3 +175,21 @@ def test_connections_take_address_families_in_turn_each_with_a_share_of_the_time
     with pytest.raises(httpcore.ConnectTimeout):
         asyncio.run(backend.connect_tcp("dual.test", 443, timeout=8.0))
     assert tried == [("2001:db8::1", 2.0), ("192.0.2.1", 2.0), ("2001:db8::2", 2.0), ("192.0.2.2", 2.0)]
+
+
+def test_https_to_a_vetted_address_still_checks_the_certificate_against_the_host_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client.certifi, "where", lambda: str(CERTS / "ca.pem"))
+
+    async def local(host: str) -> list[str]:
+        return ["127.0.0.1"]
+
+    with serve(tls=True) as (base, state):
+        port = base.rsplit(":", 1)[1]
+        urls = [f"https://secure.test:{port}/ok", f"https://other.test:{port}/ok"]
+        options = Options(allow_private=True, timeout=2, retries=0)
+        good, wrong_name = asyncio.run(Checker(options, resolver=Resolver(local)).run(urls))
+    assert good.state == "ok", good
+    assert wrong_name.state == "unreachable" and "certificate" in (wrong_name.detail or "").lower(), wrong_name
+    assert state.hits["/ok"] == 1
