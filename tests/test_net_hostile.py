@@ -19,8 +19,9 @@ from llmcat.net.client import Checker, Options, Outcome
 from llmcat.net.links import urls_of
 from llmcat.net.pacing import HostPacer, parse_host_interval, retry_after_seconds
 from llmcat.net.policy import Resolver, Unresolvable
+from llmcat.net.states import STATES
 from tests.conftest import Result
-from tests.netserver import State, serve
+from tests.netserver import State, serve, serve_raw
 
 Run = Callable[..., Result]
 
@@ -219,6 +220,36 @@ def test_one_bad_response_never_silences_a_worker(server: tuple[str, State]) -> 
     }
     assert "DecodingError" in (by_path["/bad-gzip"].detail or "")
     assert by_path["/api/models/org/good-model"].body["id"] == "org/good-model"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: br, zstd, nonsense\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=nonsense\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n\xff\xfe\x00{"a":1}',
+        b"HTTP/1.1 200 OK\r\nContent-Length: 4001\r\n\r\n" + b"[" * 4000 + b"1",
+        b"HTTP/1.1 302 Found\r\nLocation: \x01\x02javascript:alert(1)\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 302 Found\r\nLocation: http://user:pw@[::1]:99999/\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 429 Too Many\r\nRetry-After: \xb2\xb3\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-\xff\xfe: \xff\r\nContent-Length: 2\r\n\r\n{}",
+        b"SSH-2.0-OpenSSH_9.6\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Long: " + b"a" * 200_000 + b"\r\n\r\n",
+        b"",
+    ],
+)
+def test_any_answer_ends_in_a_state_and_the_next_url_is_still_checked(server: tuple[str, State], answer: bytes) -> None:
+    base, _ = server
+    with serve_raw(answer) as raw:
+        for want_json in (False, True):
+            urls = [raw + "/x", base + ("/api/models/org/good-model" if want_json else "/ok")]
+            first, second = check(urls, want_json=want_json, concurrency=1, retries=0)
+            assert first.state in STATES, first
+            assert second.state == "ok", second
 
 
 def test_a_bad_gzip_body_fails_one_entry_of_an_audit(

@@ -318,6 +318,8 @@ class Checker:
             raise _Transient(
                 "timeout", f"no complete answer within {self.options.timeout:g} s ({type(exc).__name__})"
             ) from None
+        except httpx.RemoteProtocolError as exc:  # retried: a closed keep-alive connection looks the same
+            raise _Transient("error", f"the answer is not valid HTTP ({exc})") from None
         except httpx.TransportError as exc:
             raise _Transient("unreachable", f"{type(exc).__name__}: {exc or 'connection failed'}") from None
 

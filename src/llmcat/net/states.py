@@ -13,7 +13,7 @@ STATES: dict[str, str] = {
     "timeout": "no complete answer within --timeout on any try, or the --deadline reached",
     "unreachable": "DNS, connection or TLS failure, reset, redirect loop or more than 10 redirects",
     "refused": "not fetched: not http(s), or a host on a non-public address (see the SSRF policy)",
-    "error": "the server's answer could not be used: bad encoding, body over the size cap, ...",
+    "error": "the answer could not be used: not valid HTTP, bad encoding, over the size cap, ...",
 }
 # Settled answers are cached; everything else is asked again next run.
 CACHED_STATES = frozenset({"ok", "redirected", "broken"})
