@@ -211,10 +211,10 @@ class Policy:
         return self.allow_private or (host.lower().strip("[]"), port) in self.trusted
 
     async def vet_url(self, url: str) -> None:
-        """Refused if the URL may not be fetched; Unresolvable if its host does not resolve."""
+        """Refused if the URL may not be fetched; Unresolvable if its host does not resolve (asked
+        before any request, so that a host without DNS costs no pacing or retries)."""
         host, port = check_scheme(url)
-        if not self._allowed(host, port):
-            await self.connectable(host, port)
+        await self.connectable(host, port)
 
     async def connectable(self, host: str, port: int) -> list[str]:
         """The addresses a connection to host:port may go to. Every address the host resolves to
