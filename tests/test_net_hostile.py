@@ -186,6 +186,15 @@ def test_hosts_that_do_not_resolve_cost_one_lookup_each_not_one_per_url() -> Non
     assert sorted(lookup.asked) == ["host0.invalid", "host1.invalid", "host2.invalid"]
 
 
+def test_a_trusted_host_without_dns_fails_before_any_pacing() -> None:
+    lookup = CountingLookup()
+    options = Options(timeout=0.2, trusted=frozenset({("hub.invalid", 443)}), host_intervals={"hub.invalid": 10})
+    checker = Checker(options, resolver=Resolver(lookup, timeout=0.2))
+    outcomes = asyncio.run(checker.run([f"https://hub.invalid/api/models/{i}" for i in range(3)]))
+    assert {o.state for o in outcomes} == {"unreachable"}
+    assert checker.pacer.ready_in("hub.invalid") == 0 and lookup.asked == ["hub.invalid"]
+
+
 def test_a_hung_system_lookup_does_not_hold_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     release, returned = threading.Event(), threading.Event()
 
