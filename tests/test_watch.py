@@ -76,7 +76,7 @@ def test_a_listing_that_fails_is_reported_and_exits_1(run: Run, hub: Hub, catalo
     data = json.loads(result.stdout)
     assert [e["org"] for e in data["errors"]] == ["broken"]
     assert [c["id"] for c in data["candidates"]] == ["org/new-13b", "org/old-1b"]
-    assert "error: could not list broken: the answer is not JSON" in result.stderr.replace("\n", " ")
+    assert "error: could not list broken: HTTP 200 but the answer is not JSON" in result.stderr.replace("\n", " ")
 
 
 def test_a_bad_since_is_a_usage_error(run: Run, hub: Hub, catalog: Path) -> None:

@@ -10,17 +10,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from llmcat.net.states import STATES
 from llmcat.render import _escape_github, dump_json, plain, safe_line, stderr_console, stdout_console, write
 
-STATE_STYLE = {
-    "ok": "green",
-    "redirected": "yellow",
-    "broken": "red",
-    "server_error": "red",
-    "timeout": "magenta",
-    "unreachable": "red",
-    "refused": "red",
-}
+_NOT_RED = {"ok": "green", "redirected": "yellow", "rate_limited": "yellow", "timeout": "magenta"}
+STATE_STYLE = {state: _NOT_RED.get(state, "red") for state in STATES}
 
 
 @contextmanager
@@ -64,7 +58,7 @@ def links_github(report: dict[str, Any]) -> None:
     for result in report["results"]:
         if result["state"] == "ok":
             continue
-        level = "warning" if result["state"] == "redirected" else "error"
+        level = "warning" if result["state"] in ("redirected", "rate_limited") else "error"
         message = (
             f"{result['state']}: {result['url']} ({result.get('detail') or ''}) cited by {', '.join(result['entries'])}"
         )
@@ -94,6 +88,9 @@ def audit_text(report: dict[str, Any]) -> None:
     for error in report["errors"]:
         console.print(plain(f"not checked: {error['id']}: {error['state']} ({error.get('detail') or ''})", "red"))
     summary = report["summary"]
-    stderr_console().print(
-        Text(f"audited {summary['entries']} entries: {summary['drift']} drift finding(s), {summary['errors']} error(s)")
-    )
+    line = f"audited {summary['entries']} entries: {summary['drift']} drift finding(s), {summary['errors']} error(s)"
+    if report["skipped"]:
+        shown = report["skipped"][:8]
+        more = f" and {len(report['skipped']) - len(shown)} more" if len(report["skipped"]) > len(shown) else ""
+        line += f"; skipped {summary['skipped']} without a Hugging Face link ({', '.join(shown)}{more})"
+    stderr_console().print(Text(safe_line(line)))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmcat.cli import app
 from llmcat.cli.common import CatalogOpt, JsonOpt, NoCacheOpt, complete_ids, handles_errors, open_for_query
+from llmcat.net.states import HOST_INTERVALS
 from llmcat.problems import UsageError
+
+if TYPE_CHECKING:
+    from llmcat.net.client import Options
 
 
 class NetFormat(str, Enum):
@@ -24,11 +28,61 @@ IdsArg = Annotated[
 ]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Requests at once, in all.")]
 PerHostOpt = Annotated[int, typer.Option("--per-host", min=1, max=64, help="Requests at once to one host.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Seconds for one request as a whole: connect, headers and body.")
+]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a timeout, 5xx or 429.")]
 DeadlineOpt = Annotated[float, typer.Option("--deadline", min=0.1, help="Seconds for the whole run.")]
 TtlOpt = Annotated[str, typer.Option("--cache-ttl", help="Reuse results younger than this (1d, 12h, 30m, 0).")]
 PrivateOpt = Annotated[bool, typer.Option("--allow-private", help="Also fetch URLs on private or local addresses.")]
+RateLimitOpt = Annotated[
+    bool, typer.Option("--fail-on-rate-limit", help="Exit 1 when a URL is still rate-limited (429) after the retries.")
+]
+MinIntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--min-interval", min=0.0, help="Seconds between request starts to one host (hosts not in --host-interval)."
+    ),
+]
+HostIntervalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--host-interval",
+        metavar="HOST=SECONDS",
+        help="Seconds between request starts to HOST and its subdomains; repeatable "
+        f"(defaults: {', '.join(f'{host}={seconds:g}' for host, seconds in HOST_INTERVALS.items())}).",
+    ),
+]
+
+
+def _options(
+    *,
+    concurrency: int,
+    per_host: int,
+    timeout: float,
+    retries: int,
+    deadline: float,
+    allow_private: bool,
+    min_interval: float,
+    host_interval: list[str] | None,
+) -> Options:
+    from llmcat.net.client import Options
+    from llmcat.net.pacing import parse_host_interval
+
+    options = Options(
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        deadline=deadline,
+        allow_private=allow_private,
+        min_interval=min_interval,
+    )
+    try:
+        options.host_intervals.update(parse_host_interval(text) for text in host_interval or [])
+    except ValueError as exc:
+        raise UsageError(f"--host-interval: {exc}") from None
+    return options
 
 
 def _ids(catalog: object, names: list[str] | None) -> list[str]:
@@ -64,38 +118,43 @@ def links(
     deadline: DeadlineOpt = 300.0,
     cache_ttl: TtlOpt = "1d",
     allow_private: PrivateOpt = False,
+    fail_on_rate_limit: RateLimitOpt = False,
+    min_interval: MinIntervalOpt = 0.0,
+    host_interval: HostIntervalOpt = None,
     output_format: Annotated[NetFormat, typer.Option("--format", help="Output format.")] = NetFormat.text,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     catalog: CatalogOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Check every URL the entries cite (links and sources); exit 1 if any is broken or refused."""
+    """Check every URL the entries cite (links and sources); exit 1 if any fails (see the states)."""
     from llmcat import render_net
-    from llmcat.net.cache import ResultCache
-    from llmcat.net.client import Options
+    from llmcat.net.cache import Asked, ResultCache
     from llmcat.net.links import check_links, collect
 
-    cat = open_for_query(catalog, no_cache)
-    cited = collect(cat, _ids(cat, names))
-    options = Options(
+    options = _options(
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
         retries=retries,
         deadline=deadline,
         allow_private=allow_private,
+        min_interval=min_interval,
+        host_interval=host_interval,
     )
-    cache = ResultCache("links", _ttl(cache_ttl, no_cache))
+    cache = ResultCache("links", _ttl(cache_ttl, no_cache), Asked(allow_private=allow_private))
+    cat = open_for_query(catalog, no_cache)
+    cited = collect(cat, _ids(cat, names))
     with render_net.progress_bar(len(cited), progress and not as_json) as tick:
-        report = check_links(cited, options, cache, tick).to_json()
+        checked = check_links(cited, options, cache, tick, fail_on_rate_limit)
+    report = checked.to_json()
     fmt = NetFormat.json if as_json else output_format
     {
         NetFormat.text: render_net.links_text,
         NetFormat.json: render_net.links_json,
         NetFormat.github: render_net.links_github,
     }[fmt](report)
-    if any(r["state"] not in ("ok", "redirected") for r in report["results"]):
+    if checked.failed:
         raise typer.Exit(1)
 
 
@@ -112,6 +171,10 @@ def audit(
     retries: RetriesOpt = 2,
     deadline: DeadlineOpt = 300.0,
     cache_ttl: TtlOpt = "1d",
+    allow_private: PrivateOpt = False,
+    fail_on_rate_limit: RateLimitOpt = False,
+    min_interval: MinIntervalOpt = 0.0,
+    host_interval: HostIntervalOpt = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
     no_cache: NoCacheOpt = False,
@@ -119,19 +182,34 @@ def audit(
     """Compare entries with their Hugging Face Hub metadata; report drift, never edit files."""
     from llmcat import render, render_net
     from llmcat.net.audit import audit as run_audit
-    from llmcat.net.audit import endpoint_of
-    from llmcat.net.cache import ResultCache
-    from llmcat.net.client import Options
+    from llmcat.net.audit import endpoint_of, hf_token, prepare
+    from llmcat.net.cache import Asked, ResultCache
+    from llmcat.net.policy import Refused, check_scheme
 
     base = endpoint_of(endpoint)
-    if not base.startswith(("http://", "https://")):
-        raise UsageError(f"--endpoint '{base}' must be an http(s) URL")
+    try:
+        check_scheme(base)
+    except Refused:
+        raise UsageError(f"--endpoint '{base}' must be an http(s) URL with a host") from None
+    options = _options(
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        deadline=deadline,
+        allow_private=allow_private,
+        min_interval=min_interval,
+        host_interval=host_interval,
+    )
+    token = hf_token()
+    prepare(options, base, token)
+    cache = ResultCache("hub", _ttl(cache_ttl, no_cache), Asked(allow_private=allow_private, token=token is not None))
     cat = open_for_query(catalog, no_cache)
-    options = Options(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries, deadline=deadline)
-    report = run_audit(cat, _ids(cat, names), base, options, ResultCache("hub", _ttl(cache_ttl, no_cache))).to_json()
+    checked = run_audit(cat, _ids(cat, names), base, options, cache)
+    report = checked.to_json()
     if as_json:
         render.write(render.dump_json(report))
     else:
         render_net.audit_text(report)
-    if report["drift"] or report["errors"]:
+    if checked.failed(fail_on_rate_limit):
         raise typer.Exit(1)

@@ -11,11 +11,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from llmcat.catalog import Catalog, Record
 from llmcat.net.cache import ResultCache
-from llmcat.net.client import Checker, Options
+from llmcat.net.client import Checker, Credential, Options, origin_of
+from llmcat.net.links import hub_section
+from llmcat.net.states import failures
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 VAGUE_LICENSES = {"other", "unknown", ""}
@@ -25,9 +27,13 @@ def endpoint_of(option: str | None) -> str:
     return (option or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
+def hf_token() -> str | None:
+    """$HF_TOKEN, sent to the endpoint only; an empty one counts as none."""
+    return os.environ.get("HF_TOKEN") or None
+
+
 def api_url(endpoint: str, record: Record) -> str:
-    kind = "models" if record["kind"] == "model" else "datasets"
-    return f"{endpoint}/api/{kind}/{quote(record['links']['huggingface'], safe='/')}"
+    return f"{endpoint}/api/{hub_section(record)}/{quote(record['links']['huggingface'], safe='/')}"
 
 
 @dataclass
@@ -43,18 +49,34 @@ class Drift:
         return self.__dict__.copy()
 
 
+# What audit reads of the Hub's answer; only this is cached.
+HUB_FIELDS = ("id", "gated", "disabled", "private", "tags", "cardData")
+
+
 @dataclass
 class AuditReport:
     checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # no Hugging Face link: nothing to compare
     drift: list[Drift] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # entries not checked, with the URL's state
+
+    def failed(self, fail_on_rate_limit: bool = False) -> bool:
+        """Whether the run exits 1: drift, or an entry not checked for a failure state."""
+        failing = failures(fail_on_rate_limit)
+        return bool(self.drift) or any(e["state"] in failing for e in self.errors)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "checked": self.checked,
+            "skipped": self.skipped,
             "drift": [d.to_json() for d in self.drift],
             "errors": self.errors,
-            "summary": {"entries": len(self.checked), "drift": len(self.drift), "errors": len(self.errors)},
+            "summary": {
+                "entries": len(self.checked),
+                "skipped": len(self.skipped),
+                "drift": len(self.drift),
+                "errors": len(self.errors),
+            },
         }
 
 
@@ -137,14 +159,25 @@ def compare(catalog: Catalog, record: Record, meta: dict[str, Any]) -> list[Drif
     return drift
 
 
+def prepare(options: Options, endpoint: str, token: str | None) -> None:
+    """Trust the endpoint's origin (the user named it) and send the token there, and only there."""
+    scheme, host, port = origin_of(endpoint)
+    options.trusted = options.trusted | {(host, port)}
+    options.auth = Credential((scheme, host, port), f"Bearer {token}") if token else None
+
+
 def audit(catalog: Catalog, ids: Iterable[str], endpoint: str, options: Options, cache: ResultCache) -> AuditReport:
-    records = [catalog.records[i] for i in ids if catalog.records[i].get("links", {}).get("huggingface")]
-    report = AuditReport(checked=[r["id"] for r in records])
-    host = (urlsplit(endpoint).hostname or "").lower()
-    options.trusted_hosts = options.trusted_hosts | {host}
-    token = os.environ.get("HF_TOKEN")
-    if token:
-        options.auth = (host, f"Bearer {token}")
+    """Entries with a Hugging Face link are compared with the Hub; the others are skipped
+    (licenses, which have no links, are not entries to audit at all).
+
+    ``options`` must have been through :func:`prepare`; the cache's key must say whether a token is sent.
+    """
+    chosen = [catalog.records[i] for i in ids if catalog.records[i]["kind"] != "license"]
+    records = [r for r in chosen if r.get("links", {}).get("huggingface")]
+    report = AuditReport(
+        checked=[r["id"] for r in records],
+        skipped=[r["id"] for r in chosen if not r.get("links", {}).get("huggingface")],
+    )
     urls = {r["id"]: api_url(endpoint, r) for r in records}
     bodies: dict[str, Any] = {}
     missing = []
@@ -156,7 +189,10 @@ def audit(catalog: Catalog, ids: Iterable[str], endpoint: str, options: Options,
             bodies[url] = hit
     outcomes = asyncio.run(Checker(options).run(missing, want_json=True)) if missing else []
     for outcome in outcomes:
-        result = {**outcome.to_json(), "body": outcome.body}
+        body = outcome.body
+        if isinstance(body, dict):
+            body = {k: body[k] for k in HUB_FIELDS if k in body}
+        result = {**outcome.to_json(), "body": body}
         cache.put(outcome.url, result)
         bodies[outcome.url] = result
     cache.save()

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from llmcat.catalog import Catalog
 from llmcat.draft import Draft, HubFacts, draft_entry
 from llmcat.net.audit import endpoint_of
-from llmcat.net.client import Checker, Options
+from llmcat.net.client import Checker, Credential, Options, origin_of
 from llmcat.problems import LlmcatError, UsageError
 
 ReplyState = Literal["ok", "missing", "denied", "malformed", "failed"]
@@ -62,12 +62,11 @@ def listing_url(base: str, author: str, limit: int) -> str:
 
 def fetch(urls: Iterable[str], base: str, trusted: bool, options: Options) -> dict[str, Reply]:
     """GET each URL as JSON; every URL gets a Reply."""
-    host = (urlsplit(base).hostname or "").lower()
-    if trusted:
-        options.trusted_hosts = options.trusted_hosts | {host}
+    scheme, host, port = origin_of(base)
+    if trusted:  # the user named this endpoint: its host may be private (a mirror, a test server)
+        options.trusted = options.trusted | {(host, port)}
     token = os.environ.get("HF_TOKEN")
-    if token:
-        options.auth = (host, f"Bearer {token}")
+    options.auth = Credential((scheme, host, port), f"Bearer {token}") if token else None
     wanted = list(dict.fromkeys(urls))
     outcomes = asyncio.run(Checker(options).run(wanted, want_json=True)) if wanted else []
     return {o.url: _reply(o.url, o.state, o.status_code, o.body, o.detail) for o in outcomes}
@@ -78,6 +77,8 @@ def _reply(url: str, state: str, code: int | None, body: Any, detail: str | None
         if body is None:
             return Reply(url, "malformed", code, None, "the answer is not JSON")
         return Reply(url, "ok", code, body, "")
+    if state == "error" and code is not None and 200 <= code < 300:  # it came, but could not be decoded
+        return Reply(url, "malformed", code, None, detail or "the answer is not JSON")
     if code == 404:
         return Reply(url, "missing", code, None, "HTTP 404")
     if code in (401, 403):

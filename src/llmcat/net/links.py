@@ -9,22 +9,28 @@ from typing import Any
 
 from llmcat.catalog import Catalog, Record
 from llmcat.net.cache import ResultCache
-from llmcat.net.client import FAILURES, STATES, Checker, Options, Outcome
+from llmcat.net.client import Checker, Options, Outcome
+from llmcat.net.states import STATES, failures
 
 HF_BASE = "https://huggingface.co"
+
+
+def hub_section(record: Record) -> str:
+    """Where an entry's Hugging Face id lives on the Hub: datasets for datasets, models otherwise
+    (a toolkit's Hub link is its weights, an adapter for instance)."""
+    return "datasets" if record["kind"] == "dataset" else "models"
 
 
 def urls_of(record: Record) -> list[str]:
     """The URLs an entry cites: links (Hugging Face ids as pages), sources, history, hardware."""
     found: list[str] = []
     for key, value in record.get("links", {}).items():
-        found.append(
-            f"{HF_BASE}/{value}"
-            if key == "huggingface" and record["kind"] == "model"
-            else f"{HF_BASE}/datasets/{value}"
-            if key == "huggingface"
-            else value
-        )
+        if key != "huggingface":
+            found.append(value)
+        elif hub_section(record) == "datasets":
+            found.append(f"{HF_BASE}/datasets/{value}")
+        else:
+            found.append(f"{HF_BASE}/{value}")
     if record.get("url"):
         found.append(record["url"])
     found.extend(source["url"] for source in record.get("sources", []))
@@ -48,6 +54,7 @@ def collect(catalog: Catalog, ids: Iterable[str]) -> dict[str, list[str]]:
 class LinkReport:
     results: list[dict[str, Any]] = field(default_factory=list)
     cached: int = 0
+    fail_on_rate_limit: bool = False
 
     def summary(self) -> dict[str, int]:
         counts = {state: 0 for state in STATES}
@@ -57,7 +64,9 @@ class LinkReport:
 
     @property
     def failed(self) -> bool:
-        return any(r["state"] in FAILURES for r in self.results)
+        """Whether the run exits 1: any failure state (rate_limited only with --fail-on-rate-limit)."""
+        failing = failures(self.fail_on_rate_limit)
+        return any(r["state"] in failing for r in self.results)
 
     def to_json(self) -> dict[str, Any]:
         return {"results": self.results, "summary": self.summary()}
@@ -68,8 +77,9 @@ def check_links(
     options: Options,
     cache: ResultCache,
     progress: Callable[[Outcome], None] | None = None,
+    fail_on_rate_limit: bool = False,
 ) -> LinkReport:
-    report = LinkReport()
+    report = LinkReport(fail_on_rate_limit=fail_on_rate_limit)
     fresh: dict[str, dict[str, Any]] = {}
     to_check = []
     for url in cited:
