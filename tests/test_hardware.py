@@ -129,8 +129,10 @@ def test_an_entry_without_params_borrows_its_base_model_and_says_so(catalog: Cat
 
 
 def test_every_model_gets_an_estimate_or_a_reason(catalog: Catalog) -> None:
-    for record in catalog.entries(("model",)):
-        assert estimator.sizing(record, catalog.records.get) is not None, record["id"]
+    unsized = [r for r in catalog.entries(("model",)) if estimator.sizing(r, catalog.records.get) is None]
+    assert len(unsized) < len(list(catalog.entries(("model",)))) / 10, [r["id"] for r in unsized]
+    for record in unsized:
+        assert estimator.skip_reason(record, catalog.records.get), record["id"]
     orphan = {"id": "x", "kind": "model", "base_model": "missing"}
     assert estimator.sizing(orphan, catalog.records.get) is None
     assert "missing" in estimator.skip_reason(orphan)
