@@ -42,10 +42,24 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False, emoji=False)
 
 
+def stream_is_unicode(stream: Any = None) -> bool:
+    """Whether a stream (stdout by default) can carry any character: a UTF encoding. Where it
+    cannot (gbk, latin-1, ascii, the C locale), JSON and YAML output escape non-ASCII text in
+    their own syntax, so that the document stays valid; other text is written with
+    ``errors="backslashreplace"`` (set up in `llmcat.__main__`)."""
+    import codecs
+
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
 def dump_json(data: Any) -> str:
     import json  # only JSON output needs it; a text query never loads it
 
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=not stream_is_unicode(), indent=2)
 
 
 def write(text: str) -> None:

@@ -276,6 +276,7 @@ def load_text(text: str, shown: str) -> Document | Problem:
     return Document(shown, data, text)
 
 
-def dump(data: Any) -> str:
-    """Serialise plain data as YAML (for `--format yaml`)."""
-    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False))
+def dump(data: Any, *, unicode: bool = True) -> str:
+    """Serialise plain data as YAML (for `--format yaml`); ``unicode=False`` escapes non-ASCII
+    text (``"\\u4E2D"``) for a stream that cannot carry it."""
+    return str(yaml.safe_dump(data, allow_unicode=unicode, sort_keys=False, default_flow_style=False))

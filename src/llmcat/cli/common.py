@@ -33,7 +33,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the documente
 
 
 def handles_errors(func: F) -> F:
-    """Expected failures become `error: ...` on stderr and their exit code; no traceback."""
+    """Expected failures become `error: ...` on stderr and their exit code; no traceback.
+    (Failed writes to stdout and stderr are the process edge's: see `llmcat.__main__`.)"""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -42,8 +43,6 @@ def handles_errors(func: F) -> F:
         except LlmcatError as exc:
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
 
