@@ -132,9 +132,7 @@ def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str,
     elif fmt == OutputFormat.markdown:
         render_query.search_markdown(hits)
     elif fmt == OutputFormat.yaml:
-        from llmcat.yamlio import dump
-
-        render.write(dump([h.to_json() for h in hits], unicode=render.stream_is_unicode()))
+        render.write(render.dump_yaml([h.to_json() for h in hits]))
     else:
         render_query.search_table(hits, lang, extra)
 
