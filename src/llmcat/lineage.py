@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from llmcat.catalog import Catalog, Record
+from llmcat.dates import day
 
 Status = Literal["no", "unknown", "conditional", "yes"]
 Policy = Literal["strict", "declared"]
@@ -165,10 +166,6 @@ class Verdict:
         }
 
 
-def _day(date: str) -> str:
-    return date if len(date) == 10 else f"{date}-01"
-
-
 def license_id(record: Record, as_of: str | None = None) -> str | None:
     """The license of the entry's main artefact (weights, data, code), at ``as_of`` if given."""
     key = LICENSE_KEY.get(record["kind"])
@@ -180,8 +177,22 @@ def license_id(record: Record, as_of: str | None = None) -> str | None:
     history = [c for c in record.get("license_history", []) if key in c]
     if not history:
         return current
-    in_force = [c for c in history if _day(c["since"]) <= _day(as_of)]
+    in_force = [c for c in history if day(c["since"]) <= day(as_of)]
     return str((in_force[-1] if in_force else history[0])[key])
+
+
+def not_yet_existing(record: Record, as_of: str | None) -> tuple[str, str] | None:
+    """(date, what) when ``as_of`` is before every date the entry has (``released``, the first
+    ``license_history`` change): it did not exist yet, and the verdict is for its first known
+    license. None otherwise."""
+    if not as_of:
+        return None
+    known = [(str(record["released"]), "released")] if record.get("released") else []
+    known += [(str(c["since"]), "first license") for c in record.get("license_history", [])[:1]]
+    if not known:
+        return None
+    first = min(known, key=lambda k: day(k[0]))
+    return first if day(as_of) < day(first[0]) else None
 
 
 def license_status(catalog: Catalog, lic: str | None) -> str:

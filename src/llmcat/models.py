@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmcat.quantity import QuantityError, parse_count
+from llmcat.quantity import QuantityError, parse_count, parse_params
 
 ID_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -100,13 +100,17 @@ def _check_text(value: str) -> str:
     return value
 
 
-def _to_count(value: Any) -> Any:
+def _to_count(value: Any, parse: Any = parse_count) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     try:
-        return parse_count(value)
+        return parse(value)
     except QuantityError as exc:
         raise PydanticCustomError("bad-number", "{reason}", {"reason": str(exc)}) from None
+
+
+def _to_params(value: Any) -> Any:
+    return _to_count(value, parse_params)
 
 
 EntryId = Annotated[str, AfterValidator(_check_id)]
@@ -115,6 +119,7 @@ LanguageTag = Annotated[str, AfterValidator(_check_language)]
 Url = Annotated[str, AfterValidator(_check_url)]
 Text = Annotated[str, AfterValidator(_check_text)]
 Count = Annotated[int, BeforeValidator(_to_count, json_schema_input_type=int | float | str), Field(gt=0)]
+ParamCount = Annotated[int, BeforeValidator(_to_params, json_schema_input_type=int | float | str), Field(gt=0)]
 Word = Annotated[str, AfterValidator(_check_text), Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]
 
 
@@ -283,7 +288,9 @@ class ModelEntry(EntryBase):
     languages: list[LanguageTag] = Field(min_length=1, description="BCP-47 tags of the languages it handles.")
     license: ModelLicense = Field(description="License ids of weights and code.")
     family: EntryId | None = Field(None, description="Family shared by variants (e.g. pythia).")
-    params: Count | None = Field(None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer).")
+    params: ParamCount | None = Field(
+        None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer; 7 alone is refused: 7B?)."
+    )
     architecture: Architecture | None = Field(None, description="decoder-only, encoder-decoder or prefix-lm.")
     context_length: Count | None = Field(None, description="Context window in tokens.")
     base_model: EntryId | None = Field(None, description="Id of the model it was fine-tuned or continued from.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -32,7 +32,10 @@ from llmcat.cli.common import (
     handles_errors,
     open_for_query,
 )
-from llmcat.problems import LlmcatError
+from llmcat.problems import LlmcatError, UsageError
+
+if TYPE_CHECKING:
+    from llmcat.catalog import Record
 
 
 class OutputFormat(str, Enum):
@@ -88,6 +91,8 @@ def search(
     from llmcat import query
     from llmcat.render_query import ui_language
 
+    if as_json and output_format not in (OutputFormat.table, OutputFormat.json):
+        raise UsageError(f"--json and --format {output_format.value} ask for two formats; use one")
     cat = open_for_query(catalog, no_cache)
     q = build_query(
         text=text,
@@ -169,6 +174,7 @@ def show(
             render_query.show_family(name, hits, lang)
         return
     record = cat.records[ids[0]]
+    _note_if_not_yet_existing(record, as_of)
     verdict = verdicts.get(ids[0], as_of, pol)
     rows = hardware_rows(record)
     if as_json:
@@ -196,9 +202,22 @@ def why(
     if len(ids) > 1:
         raise LlmcatError(f"'{name}' names {len(ids)} entries ({', '.join(ids[:6])}...); pick one id")
     pol: lineage.Policy = "declared" if policy == Policy.declared else "strict"
+    _note_if_not_yet_existing(cat.records[ids[0]], as_of)
     if as_json:
         render.write(render.dump_json(lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))))
         return
     render_query.why_tree(
         lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)
     )
+
+
+def _note_if_not_yet_existing(record: Record, as_of: str | None) -> None:
+    from llmcat.lineage import not_yet_existing
+
+    found = not_yet_existing(record, as_of)
+    if found:
+        date, what = found
+        render.note(
+            f"note: {record['id']} did not exist yet on {as_of} ({what} {date}); "
+            "the verdict shown is for its first known license"
+        )
