@@ -234,11 +234,81 @@ def _node(
     if core is None:
         if entry_id in visiting:
             return _missing(entry_id, role, "lineage loops back")
-        visiting.add(entry_id)
-        core = _compute(catalog, entry_id, as_of, policy, visiting, memo)
-        visiting.discard(entry_id)
-        memo[entry_id] = core
+        _work_out(catalog, entry_id, as_of, policy, visiting, memo)
+        core = memo[entry_id]
     return core.with_role(role)
+
+
+def _work_out(catalog: Catalog, start: str, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo) -> None:
+    """Put ``start`` and every entry upstream of it into ``memo``, deepest first.
+
+    This is the order recursing along the edges would take (``visiting`` is the path from
+    ``start``, so a loop is met as in `_node`), kept on a list instead of Python's stack: a
+    `base_model` chain thousands deep must not end in RecursionError. Each `_compute` then finds
+    its parents worked out already.
+    """
+    stack = [(start, iter(_parents(catalog, start, policy)))]
+    visiting.add(start)
+    while stack:
+        entry_id, pending = stack[-1]
+        parent = next((p for p in pending if p not in memo and p not in visiting), None)
+        if parent is not None:
+            visiting.add(parent)
+            stack.append((parent, iter(_parents(catalog, parent, policy))))
+            continue
+        stack.pop()
+        memo[entry_id] = _compute(catalog, entry_id, as_of, policy, visiting, memo)
+        visiting.discard(entry_id)
+
+
+def parent_ids(record: Record) -> list[str]:
+    """The entries a verdict is inherited from, in order: base model, training and source data."""
+    base = [record["base_model"]] if record.get("base_model") else []
+    return [*base, *record.get("trained_on", []), *record.get("derived_from", [])]
+
+
+def _parents(catalog: Catalog, entry_id: str, policy: Policy) -> list[str]:
+    record = catalog.get(entry_id)
+    return parent_ids(record) if record is not None and policy == "strict" else []
+
+
+MAX_DEPTH = 64  # far beyond any real lineage (the catalog's deepest is a few levels)
+
+
+def too_deep(catalog: Catalog) -> dict[str, list[str]]:
+    """Entries whose lineage is more than MAX_DEPTH levels deep where it first gets so: entry
+    -> the chain below it (MAX_DEPTH ids). Worked out without recursion; loops are left to the
+    cycle rule (an entry met again on its own path counts as the end of the chain)."""
+    depth: dict[str, int] = {}
+    below: dict[str, str | None] = {}
+    for start in catalog.records:
+        if start in depth:
+            continue
+        stack = [(start, iter(parent_ids(catalog.records[start])))]
+        on_path = {start}
+        while stack:
+            entry_id, pending = stack[-1]
+            parent = next((p for p in pending if p not in depth and p not in on_path and p in catalog.records), None)
+            if parent is not None:
+                on_path.add(parent)
+                stack.append((parent, iter(parent_ids(catalog.records[parent]))))
+                continue
+            stack.pop()
+            on_path.discard(entry_id)
+            known = [p for p in parent_ids(catalog.records[entry_id]) if p in depth]
+            deepest = max(known, key=lambda p: depth[p], default=None)
+            depth[entry_id] = 1 + (depth[deepest] if deepest else 0)
+            below[entry_id] = deepest
+    found: dict[str, list[str]] = {}
+    for entry_id, levels in depth.items():
+        if levels == MAX_DEPTH + 1:
+            chain: list[str] = []
+            current = below[entry_id]
+            while current is not None and len(chain) < MAX_DEPTH:
+                chain.append(current)
+                current = below[current]
+            found[entry_id] = chain
+    return found
 
 
 def _missing(entry_id: str, role: str, why: str) -> Node:
@@ -328,13 +398,15 @@ def _absorb(node: Node, child: Node) -> None:
 
 def _mark_decisive(node: Node) -> None:
     """Top-down: follow the children that pass this node's status on; where none does, it is the node."""
-    if node.effective == "yes":
-        return
-    deciders = [c for c in node.children if c.propagates and c.effective == node.effective]
-    for child in deciders:
-        _mark_decisive(child)
-    if not deciders:
-        node.decisive = True
+    stack = [node]
+    while stack:  # a list, not recursion: see `_work_out`
+        current = stack.pop()
+        if current.effective == "yes":
+            continue
+        deciders = [c for c in current.children if c.propagates and c.effective == current.effective]
+        stack.extend(reversed(deciders))
+        if not deciders:
+            current.decisive = True
 
 
 def verdict(
