@@ -88,3 +88,26 @@ def test_validate_asks_whether_a_bare_params_number_meant_billions(
     path.write_text(path.read_text(encoding="utf-8").replace("params: 7B", f"params: {written}"), encoding="utf-8")
     result = run("validate", "--catalog", str(root))
     assert result.exit_code == 1 and message in result.stdout and "[bad-number]" in result.stdout, result
+
+
+def test_a_huge_value_in_a_problem_message_is_cut(mini_catalog: Callable[[str | None], Path], run: Run) -> None:
+    root = mini_catalog(None)
+    path = root / "models" / "base-7b.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("params: 7B", f"params: {'9' * 900_000}"), encoding="utf-8")
+    (root / "models" / "long.yaml").write_text(
+        text.replace("id: base-7b", "id: long").replace("params: 7B", f"architecture: {'y' * 5000}"), encoding="utf-8"
+    )
+    report = run("validate", "--catalog", str(root), "--format", "json")
+    messages = [p["message"] for p in json.loads(report.stdout)["problems"]]
+    assert len(messages) == 2 and all(len(m) < 200 and "…" in m for m in messages), messages
+    assert all(len(line) < 300 for line in run("validate", "--catalog", str(root)).stdout.splitlines())
+    assert len(run("search", "--catalog", str(root)).stderr) < 600
+
+
+def test_short_values_in_problem_messages_are_kept_whole() -> None:
+    from llmcat.problems import cut_values
+
+    message = "'https://example.org/a/very/long/path/but/not/that/long' is not one of: a, b; did you mean 'a'?"
+    assert cut_values(message) == message
+    assert cut_values(f"'{'x' * 81}' is bad") == f"'{'x' * 79}…' is bad"
