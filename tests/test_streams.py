@@ -139,3 +139,8 @@ def test_a_reader_that_leaves_early_keeps_the_commands_own_exit_code(
     broken = mini_catalog("missing-fields")
     code, stderr = _reader_leaves_at_once(["validate", "--catalog", str(broken)], tmp_path)
     assert code == 1 and "FAILED" in stderr and "Traceback" not in stderr, stderr
+
+
+def test_non_ascii_arguments_are_read_as_utf8_under_the_c_locale(llmcat: Llmcat) -> None:
+    found = llmcat("show", "悟道·天鹰", "--json", env=ENCODINGS["C locale"])
+    assert found.returncode == 0 and json.loads(found.stdout)["id"] == "aquila-7b", found.stderr

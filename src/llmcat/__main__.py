@@ -25,6 +25,7 @@ import sys
 def main() -> None:
     gc.disable()
     _guard_streams()
+    _arguments_as_utf8()
     from llmcat.cli import main as run_cli
 
     try:
@@ -126,6 +127,13 @@ def _guard_streams() -> None:
             line_buffering=line_buffering,
         )
         setattr(sys, name, stream)
+
+
+def _arguments_as_utf8() -> None:
+    """Under the C locale without UTF-8 mode Python reads `llmcat show 悟道·天鹰` as ASCII with
+    undecodable bytes kept as surrogates; read them as the UTF-8 they almost always are."""
+    if any("\udc80" <= char <= "\udcff" for arg in sys.argv for char in arg):
+        sys.argv = [os.fsencode(arg).decode("utf-8", "surrogateescape") for arg in sys.argv]
 
 
 def _failed(exc: OutputError) -> int:
