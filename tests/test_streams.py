@@ -48,9 +48,18 @@ COMMANDS: list[tuple[tuple[str, ...], int, str]] = [
 SAMPLE = [COMMANDS[1], COMMANDS[6]]  # search --json holds the catalog's emoji, which gbk lacks
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index cache for the module: every test here reads the shipped catalog."""
+    cache = tmp_path_factory.mktemp("cache")
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(cache)}
+    subprocess.run([sys.executable, "-m", "llmcat", "search", "--limit", "1"], env=env, capture_output=True, check=True)
+    return cache
+
+
 @pytest.fixture
-def llmcat(tmp_path: Path) -> Llmcat:
-    base = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "COLUMNS": "100"}
+def llmcat(shared_cache: Path) -> Llmcat:
+    base = {**os.environ, "LLMCAT_CACHE_DIR": str(shared_cache), "NO_COLOR": "1", "COLUMNS": "100"}
 
     def _run(*args: str, env: dict[str, str] | None = None, shell: str = "") -> subprocess.CompletedProcess[bytes]:
         command = [sys.executable, "-m", "llmcat", *args]
@@ -58,7 +67,6 @@ def llmcat(tmp_path: Path) -> Llmcat:
             command = ["sh", "-c", f'exec "$@" {shell}', "sh", *command]
         return subprocess.run(command, env={**base, **(env or {})}, capture_output=True)
 
-    _run("search", "--limit", "1")  # build the index cache once, before runs in parallel
     return _run
 
 
@@ -115,9 +123,9 @@ def test_a_closed_or_full_stderr_does_not_change_the_exit_code(llmcat: Llmcat) -
         assert llmcat("search", "--commercial", shell="2>/dev/full").returncode == 0
 
 
-def _reader_leaves_at_once(args: list[str], tmp_path: Path) -> tuple[int, str]:
+def _reader_leaves_at_once(args: list[str], cache: Path) -> tuple[int, str]:
     """Like `llmcat ... | head -c 0`: the pipe is closed before the command writes."""
-    env = {**os.environ, "LLMCAT_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "LLMCAT_CACHE_DIR": str(cache)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "llmcat", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -128,8 +136,8 @@ def _reader_leaves_at_once(args: list[str], tmp_path: Path) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("args", [["show", "chatglm-6b"], ["why", "chatglm-6b"], ["search"], ["search", "--json"]])
-def test_a_reader_that_leaves_early_is_not_an_error(args: list[str], tmp_path: Path) -> None:
-    code, stderr = _reader_leaves_at_once(args, tmp_path)
+def test_a_reader_that_leaves_early_is_not_an_error(args: list[str], shared_cache: Path) -> None:
+    code, stderr = _reader_leaves_at_once(args, shared_cache)
     assert code == 0 and stderr == "", stderr
 
 
