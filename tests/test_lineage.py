@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmcat import lineage
-from llmcat.catalog import Catalog
+from llmcat.catalog import Catalog, Record
 from llmcat.validate import validate_catalog
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, Result
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +226,82 @@ def test_an_unknown_data_license_alone_only_adds_a_caveat() -> None:
 def test_chatyuan_v1_follows_the_readme_pointer_to_its_research_only_license(catalog: Catalog) -> None:
     assert lineage.verdict(catalog, "chatyuan-large-v1").declared == "no"
     assert lineage.verdict(catalog, "chatyuan-large-v1", as_of="2023-03-01").declared == "yes"
+
+
+def _chain(depth: int) -> dict[str, Record]:
+    """A base_model chain ``depth`` long whose deepest entry sorts first (a memo filled in id
+    order would not help)."""
+    records: dict[str, Record] = {
+        "lic-no": {"id": "lic-no", "kind": "license", "commercial": "no"},
+        "lic-yes": {"id": "lic-yes", "kind": "license", "commercial": "yes"},
+    }
+    for level in range(depth):
+        entry: Record = {"id": f"m{depth - level:05d}", "kind": "model", "license": {"weights": "lic-yes"}}
+        if level:
+            entry["base_model"] = f"m{depth - level + 1:05d}"
+        else:
+            entry["license"] = {"weights": "lic-no"}
+        records[entry["id"]] = entry
+    return records
+
+
+def test_a_deep_lineage_is_worked_out_without_recursion() -> None:
+    """Under a recursion limit 100 frames above the test's own depth, a 150-level chain (the
+    recursive version took four frames a level) is worked out."""
+    import inspect
+    import sys
+
+    cat = Catalog("deep", _chain(150))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)
+    try:
+        verdict = lineage.verdict(cat, "m00001")
+        node = lineage.explain(cat, "m00001")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert verdict.effective == "no"
+    while node.children:
+        node = node.children[0]
+    assert node.id == "m00150" and node.decisive
+
+
+def test_a_lineage_deeper_than_the_limit_is_one_problem_at_the_entry_where_it_crosses() -> None:
+    found = lineage.too_deep(Catalog("deep", _chain(lineage.MAX_DEPTH + 30)))
+    crossing = f"m{30:05d}"
+    assert list(found) == [crossing] and len(found[crossing]) == lineage.MAX_DEPTH
+    assert lineage.too_deep(Catalog("ok", _chain(lineage.MAX_DEPTH))) == {}
+
+
+def test_a_loop_is_met_as_a_loop_not_followed() -> None:
+    records: dict[str, Record] = {
+        "lic-yes": {"id": "lic-yes", "kind": "license", "commercial": "yes"},
+        "a": {"id": "a", "kind": "model", "license": {"weights": "lic-yes"}, "base_model": "b"},
+        "b": {"id": "b", "kind": "model", "license": {"weights": "lic-yes"}, "base_model": "a"},
+    }
+    node = lineage.explain(Catalog("loop", records), "a")
+    assert [c.id for c in node.children] == ["b"] and node.children[0].children[0].kind == "missing"
+    assert node.effective == "unknown"
+
+
+def test_a_base_model_chain_too_deep_is_a_validation_problem_in_every_command(
+    mini_catalog: Callable[[str | None], Path], run: Callable[..., Result]
+) -> None:
+    root = mini_catalog(None)
+    base = "base-7b"
+    for level in range(lineage.MAX_DEPTH + 16):  # the issue's 300 is as refused, and slower
+        entry = f"chain-{level:03d}"
+        (root / "models" / f"{entry}.yaml").write_text(
+            f"id: {entry}\nkind: model\nname: Chain {level}\norganization: Example Lab\n"
+            "summary:\n  en: A model used by a test.\n  zh: 测试使用的模型。\n"
+            f"languages: [en]\nparams: 7B\nbase_model: {base}\nlicense:\n  weights: apache-2.0\n"
+            f"sources:\n  - url: https://example.org/{entry}\n    primary: true\n    about: [params]\n",
+            encoding="utf-8",
+        )
+        base = entry
+    checked = run("validate", "--catalog", str(root), "--format", "json")
+    problems = json.loads(checked.stdout)["problems"]
+    assert checked.exit_code == 1 and [p["code"] for p in problems] == ["lineage-too-deep"], checked
+    assert "chain-062" in problems[0]["path"] and "more than 64 levels deep" in problems[0]["message"]
+    for command in (["show", "chain-079"], ["why", "chain-079", "--json"], ["search"]):
+        refused = run(*command, "--catalog", str(root))
+        assert refused.exit_code == 1 and "[lineage-too-deep]" in refused.stderr.replace("\n", " "), refused

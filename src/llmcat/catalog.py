@@ -7,7 +7,6 @@ without them.
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -120,8 +119,11 @@ class Catalog:
         return sorted(set(self._map("children").get(entry_id, [])))
 
     def suggestions(self, name: str, n: int = 3) -> list[str]:
-        keys = list(self.records) + [k for k in self._map("names") if k not in self.records]
-        close = difflib.get_close_matches(fold(name), keys, n=n, cutoff=0.6)
+        from llmcat.suggest import close_matches  # only a miss needs it
+
+        keys = list(dict.fromkeys([*self.records, *self._map("names")]))  # ids, then other names
+
+        close = close_matches(fold(name), keys, n=n, cutoff=0.6)
         if not close:
             close = [k for k in keys if fold(name) in k][:n]
         return close

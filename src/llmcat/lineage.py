@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from llmcat.catalog import Catalog, Record
+from llmcat.dates import day
 
 Status = Literal["no", "unknown", "conditional", "yes"]
 Policy = Literal["strict", "declared"]
@@ -165,10 +166,6 @@ class Verdict:
         }
 
 
-def _day(date: str) -> str:
-    return date if len(date) == 10 else f"{date}-01"
-
-
 def license_id(record: Record, as_of: str | None = None) -> str | None:
     """The license of the entry's main artefact (weights, data, code), at ``as_of`` if given."""
     key = LICENSE_KEY.get(record["kind"])
@@ -180,8 +177,22 @@ def license_id(record: Record, as_of: str | None = None) -> str | None:
     history = [c for c in record.get("license_history", []) if key in c]
     if not history:
         return current
-    in_force = [c for c in history if _day(c["since"]) <= _day(as_of)]
+    in_force = [c for c in history if day(c["since"]) <= day(as_of)]
     return str((in_force[-1] if in_force else history[0])[key])
+
+
+def not_yet_existing(record: Record, as_of: str | None) -> tuple[str, str] | None:
+    """(date, what) when ``as_of`` is before every date the entry has (``released``, the first
+    ``license_history`` change): it did not exist yet, and the verdict is for its first known
+    license. None otherwise."""
+    if not as_of:
+        return None
+    known = [(str(record["released"]), "released")] if record.get("released") else []
+    known += [(str(c["since"]), "first license") for c in record.get("license_history", [])[:1]]
+    if not known:
+        return None
+    first = min(known, key=lambda k: day(k[0]))
+    return first if day(as_of) < day(first[0]) else None
 
 
 def license_status(catalog: Catalog, lic: str | None) -> str:
@@ -223,11 +234,81 @@ def _node(
     if core is None:
         if entry_id in visiting:
             return _missing(entry_id, role, "lineage loops back")
-        visiting.add(entry_id)
-        core = _compute(catalog, entry_id, as_of, policy, visiting, memo)
-        visiting.discard(entry_id)
-        memo[entry_id] = core
+        _work_out(catalog, entry_id, as_of, policy, visiting, memo)
+        core = memo[entry_id]
     return core.with_role(role)
+
+
+def _work_out(catalog: Catalog, start: str, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo) -> None:
+    """Put ``start`` and every entry upstream of it into ``memo``, deepest first.
+
+    This is the order recursing along the edges would take (``visiting`` is the path from
+    ``start``, so a loop is met as in `_node`), kept on a list instead of Python's stack: a
+    `base_model` chain thousands deep must not end in RecursionError. Each `_compute` then finds
+    its parents worked out already.
+    """
+    stack = [(start, iter(_parents(catalog, start, policy)))]
+    visiting.add(start)
+    while stack:
+        entry_id, pending = stack[-1]
+        parent = next((p for p in pending if p not in memo and p not in visiting), None)
+        if parent is not None:
+            visiting.add(parent)
+            stack.append((parent, iter(_parents(catalog, parent, policy))))
+            continue
+        stack.pop()
+        memo[entry_id] = _compute(catalog, entry_id, as_of, policy, visiting, memo)
+        visiting.discard(entry_id)
+
+
+def parent_ids(record: Record) -> list[str]:
+    """The entries a verdict is inherited from, in order: base model, training and source data."""
+    base = [record["base_model"]] if record.get("base_model") else []
+    return [*base, *record.get("trained_on", []), *record.get("derived_from", [])]
+
+
+def _parents(catalog: Catalog, entry_id: str, policy: Policy) -> list[str]:
+    record = catalog.get(entry_id)
+    return parent_ids(record) if record is not None and policy == "strict" else []
+
+
+MAX_DEPTH = 64  # far beyond any real lineage (the catalog's deepest is a few levels)
+
+
+def too_deep(catalog: Catalog) -> dict[str, list[str]]:
+    """Entries whose lineage is more than MAX_DEPTH levels deep where it first gets so: entry
+    -> the chain below it (MAX_DEPTH ids). Worked out without recursion; loops are left to the
+    cycle rule (an entry met again on its own path counts as the end of the chain)."""
+    depth: dict[str, int] = {}
+    below: dict[str, str | None] = {}
+    for start in catalog.records:
+        if start in depth:
+            continue
+        stack = [(start, iter(parent_ids(catalog.records[start])))]
+        on_path = {start}
+        while stack:
+            entry_id, pending = stack[-1]
+            parent = next((p for p in pending if p not in depth and p not in on_path and p in catalog.records), None)
+            if parent is not None:
+                on_path.add(parent)
+                stack.append((parent, iter(parent_ids(catalog.records[parent]))))
+                continue
+            stack.pop()
+            on_path.discard(entry_id)
+            known = [p for p in parent_ids(catalog.records[entry_id]) if p in depth]
+            deepest = max(known, key=lambda p: depth[p], default=None)
+            depth[entry_id] = 1 + (depth[deepest] if deepest else 0)
+            below[entry_id] = deepest
+    found: dict[str, list[str]] = {}
+    for entry_id, levels in depth.items():
+        if levels == MAX_DEPTH + 1:
+            chain: list[str] = []
+            current = below[entry_id]
+            while current is not None and len(chain) < MAX_DEPTH:
+                chain.append(current)
+                current = below[current]
+            found[entry_id] = chain
+    return found
 
 
 def _missing(entry_id: str, role: str, why: str) -> Node:
@@ -331,13 +412,15 @@ def _take(node: Node, status: str, reasons: list[Reason], conditions: list[dict[
 
 def _mark_decisive(node: Node) -> None:
     """Top-down: follow the children that pass this node's status on; where none does, it is the node."""
-    if node.effective == "yes":
-        return
-    deciders = [c for c in node.children if c.propagates and c.effective == node.effective]
-    for child in deciders:
-        _mark_decisive(child)
-    if not deciders:
-        node.decisive = True
+    stack = [node]
+    while stack:  # a list, not recursion: see `_work_out`
+        current = stack.pop()
+        if current.effective == "yes":
+            continue
+        deciders = [c for c in current.children if c.propagates and c.effective == current.effective]
+        stack.extend(reversed(deciders))
+        if not deciders:
+            current.decisive = True
 
 
 def verdict(

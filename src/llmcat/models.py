@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from llmcat.quantity import QuantityError, parse_count
+from llmcat.quantity import QuantityError, parse_count, parse_params
 from llmcat.vocab import MEASURED, MEASURED_HELP, PRECISIONS_BY_MODE, Measured, Mode, Precision
 
 ID_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
@@ -151,13 +151,17 @@ def _check_line(value: str) -> str:
     return _check_text(value)
 
 
-def _to_count(value: Any) -> Any:
+def _to_count(value: Any, parse: Any = parse_count) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     try:
-        return parse_count(value)
+        return parse(value)
     except QuantityError as exc:
         raise PydanticCustomError("bad-number", "{reason}", {"reason": str(exc)}) from None
+
+
+def _to_params(value: Any) -> Any:
+    return _to_count(value, parse_params)
 
 
 # The exported JSON Schemas carry the same forms as the validators (an editor or
@@ -183,6 +187,7 @@ Url = Annotated[str, AfterValidator(_check_url), _schema(URL_PATTERN)]
 Text = Annotated[str, AfterValidator(_check_text), _schema(_TEXT_PATTERN)]
 Line = Annotated[str, AfterValidator(_check_line), _schema(_LINE_PATTERN)]
 Count = Annotated[int, BeforeValidator(_to_count, json_schema_input_type=int | float | str), Field(gt=0)]
+ParamCount = Annotated[int, BeforeValidator(_to_params, json_schema_input_type=int | float | str), Field(gt=0)]
 Word = Annotated[str, AfterValidator(_check_line), Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]
 
 
@@ -445,8 +450,10 @@ class ModelEntry(EntryBase):
     languages: list[LanguageTag] = Field(min_length=1, description="BCP-47 tags of the languages it handles.")
     license: ModelLicense = Field(description="License ids of weights and code.")
     family: EntryId | None = Field(None, description="Family shared by variants (e.g. pythia).")
-    params: Count | None = Field(None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer).")
-    active_params: Count | None = Field(
+    params: ParamCount | None = Field(
+        None, description="Parameter count (6.2B, 770M, 6.2e9 or an integer; 7 alone is refused: 7B?)."
+    )
+    active_params: ParamCount | None = Field(
         None, description="Parameters active per token, for mixture-of-experts models (params is the total)."
     )
     architecture: Architecture | None = Field(None, description="decoder-only, encoder-decoder or prefix-lm.")

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
+
+VALUE_WIDTH = 80  # a value quoted in a message is cut to this many characters
+_LONG_VALUE = re.compile(rf"'[^'\n]{{{VALUE_WIDTH + 1},}}'|[^\s']{{{VALUE_WIDTH + 1},}}")
+
+
+def cut_values(message: str) -> str:
+    """A message with each long value in it ('quoted', or a run without spaces: a huge number)
+    cut to VALUE_WIDTH characters and an ellipsis: a 900 KB value must not make a 900 KB
+    message."""
+    return _LONG_VALUE.sub(_cut, message)
+
+
+def _cut(match: re.Match[str]) -> str:
+    value = match.group()
+    if value.startswith("'"):
+        return value[:VALUE_WIDTH] + "…'"
+    return value[: VALUE_WIDTH - 1] + "…"
+
 
 # Value types here and in the query path are NamedTuples or plain classes, not dataclasses:
 # every query imports them, and building a dataclass costs ~0.5 ms of start-up each.
@@ -25,10 +44,10 @@ class Problem(NamedTuple):
         where = f"{self.path}:{self.line}:{self.column}"
         head = f"{where}: {self.field}: " if self.field else f"{where}: "
         tail = "" if self.severity == "error" else f" ({self.severity})"
-        return f"{head}{self.message} [{self.code}]{tail}"
+        return f"{head}{cut_values(self.message)} [{self.code}]{tail}"
 
     def to_json(self) -> dict[str, Any]:
-        return self._asdict()
+        return {**self._asdict(), "message": cut_values(self.message)}
 
 
 class Report:

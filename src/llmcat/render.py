@@ -17,12 +17,24 @@ from rich.text import Text
 
 from llmcat.problems import Problem, Report
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What must not reach a terminal raw: C0 controls but tab and newline, DEL and C1 controls
+# (escape sequences, OSC, BEL), bidi controls (U+061C, U+200E-200F, U+202A-202E, U+2066-2069),
+# zero-width and invisible characters (U+200B-200D, U+2060-2064, U+FEFF) and the line and
+# paragraph separators U+2028-2029.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def safe(text: object) -> str:
     """Control characters made visible (``\\x1b`` -> ``\\u001b``)."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def has_unsafe(text: str) -> bool:
+    return _UNSAFE.search(text) is not None
 
 
 def safe_line(text: object) -> str:
@@ -42,10 +54,36 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False, emoji=False)
 
 
+def stream_is_unicode(stream: Any = None) -> bool:
+    """Whether a stream (stdout by default) can carry any character: a UTF encoding. Where it
+    cannot (gbk, latin-1, ascii, the C locale), JSON and YAML output escape non-ASCII text in
+    their own syntax, so that the document stays valid; other text is written with
+    ``errors="backslashreplace"`` (set up in `llmcat.__main__`)."""
+    import codecs
+
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
 def dump_json(data: Any) -> str:
     import json  # only JSON output needs it; a text query never loads it
 
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    # JSON strings are the only place a non-ASCII or control character can be, and ``\\uXXXX``
+    # is how JSON writes one: escaping what json leaves raw (DEL, C1, bidi, zero-width) keeps the
+    # data exact and the terminal safe.
+    return safe(json.dumps(data, ensure_ascii=not stream_is_unicode(), indent=2))
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML of plain data; non-ASCII text is escaped (``"\\u4E2D"``) where the stream cannot carry
+    it, or where the text holds a character that must not reach a terminal raw."""
+    from llmcat.yamlio import dump
+
+    text = dump(data, unicode=stream_is_unicode())
+    return dump(data, unicode=False) if has_unsafe(text) else text
 
 
 def write(text: str) -> None:

@@ -229,7 +229,7 @@ def search_csv(hits: Sequence[Hit]) -> None:
     rows = [_row(h) for h in hits]
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe(value) for key, value in row.items()} for row in rows)
     write(buffer.getvalue())
 
 

@@ -352,6 +352,7 @@ def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
         yield from _check_licenses(catalog, entry_id, record, used_licenses)
     yield from _check_cycles(catalog, "base_model")
     yield from _check_cycles(catalog, "derived_from")
+    yield from _check_depth(catalog)
     yield from _check_aliases(catalog)
     for license_record in catalog.licenses():
         if license_record["id"] not in used_licenses and not license_record.get("applies_to_outputs_of"):
@@ -439,6 +440,17 @@ def _check_cycles(catalog: Catalog, link: str) -> Iterable[_Pending]:
             reported.add(frozenset(path))
             chain = " -> ".join([*path, path[0]])
             yield _Pending(start, (link,), f"{link} forms a cycle: {chain}", "cycle")
+
+
+def _check_depth(catalog: Catalog) -> Iterable[_Pending]:
+    for entry_id, chain in lineage.too_deep(catalog).items():
+        shown = " -> ".join([entry_id, *chain[:3], "...", chain[-1]])
+        yield _Pending(
+            entry_id,
+            ("base_model",) if catalog.records[entry_id].get("base_model") else ("id",),
+            f"lineage is more than {lineage.MAX_DEPTH} levels deep ({shown}); no real model is built that way",
+            "lineage-too-deep",
+        )
 
 
 def _check_aliases(catalog: Catalog) -> Iterable[_Pending]:

@@ -276,6 +276,7 @@ def load_text(text: str, shown: str) -> Document | Problem:
     return Document(shown, data, text)
 
 
-def dump(data: Any, width: int = 80) -> str:
-    """Serialise plain data as YAML, block style, keys in order (`--format yaml`, `llmcat draft`)."""
-    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=width))
+def dump(data: Any, *, width: int = 80, unicode: bool = True) -> str:
+    """Serialise plain data as YAML, block style, keys in order (`--format yaml`, `llmcat draft`);
+    ``unicode=False`` escapes non-ASCII text (``"\\u4E2D"``) for a stream that cannot carry it."""
+    return str(yaml.safe_dump(data, allow_unicode=unicode, sort_keys=False, default_flow_style=False, width=width))

@@ -67,6 +67,6 @@ def schema(
     kind: Annotated[SchemaKind, typer.Option("--kind", help="Which entry kind.")] = SchemaKind.model,
 ) -> None:
     """Print the JSON Schema of a catalog entry kind."""
-    from llmcat.schema import schema_text
+    from llmcat.schema import json_schema
 
-    render.write(schema_text(kind.value))
+    render.write(render.dump_json(json_schema(kind.value)))

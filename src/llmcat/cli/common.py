@@ -33,7 +33,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the documente
 
 
 def handles_errors(func: F) -> F:
-    """Expected failures become `error: ...` on stderr and their exit code; no traceback."""
+    """Expected failures become `error: ...` on stderr and their exit code; no traceback.
+    (Failed writes to stdout and stderr are the process edge's: see `llmcat.__main__`.)"""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -42,8 +43,6 @@ def handles_errors(func: F) -> F:
         except LlmcatError as exc:
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -72,25 +71,36 @@ class UiLang(str, Enum):
 
 
 def _check_date(value: str | None) -> str | None:
-    if value is None:
+    if not value:  # absent, or empty (an unset shell variable): no date
         return None
-    import re
+    from llmcat.dates import date_problem
 
-    if not re.match(r"^\d{4}-\d{2}(-\d{2})?$", value):
-        raise typer.BadParameter("write YYYY-MM or YYYY-MM-DD")
+    problem = date_problem(value)
+    if problem:
+        raise typer.BadParameter(problem)
     return value
 
 
 def _check_params(value: str | None) -> str | None:
-    if value is None:
+    if not value or not value.strip():  # absent or empty: no filter
         return None
     from llmcat.quantity import QuantityError, parse_range
 
     try:
         parse_range(value)
     except QuantityError as exc:
-        raise typer.BadParameter(f"{exc}; write e.g. 6B..13B, 7B.. or ..1B") from None
+        hint = "" if "write" in str(exc) else "; write e.g. 6B..13B, 7B.., ..1B or 7B"
+        raise typer.BadParameter(f"{exc}{hint}") from None
     return value
+
+
+def _empty_is_none(value: str | None) -> str | None:
+    """An empty filter value (``--org ""``) is no filter."""
+    return value if value and value.strip() else None
+
+
+def _drop_empty(values: list[str] | None) -> list[str] | None:
+    return [v for v in values if v.strip()] if values else values
 
 
 def complete_ids(incomplete: str) -> list[str]:
@@ -115,19 +125,30 @@ LangUiOpt = Annotated[
     UiLang | None, typer.Option("--lang-ui", help="Language of summaries and conditions (default: from the locale).")
 ]
 LangOpt = Annotated[
-    list[str] | None, typer.Option("--lang", help="Language tag; repeatable; zh also matches zh-Hans and zh-Hant.")
+    list[str] | None,
+    typer.Option("--lang", callback=_drop_empty, help="Language tag; repeatable; zh also matches zh-Hans and zh-Hant."),
 ]
 CommercialOpt = Annotated[
     bool, typer.Option("--commercial", help="Only entries whose effective verdict is yes or conditional.")
 ]
 NoConditionsOpt = Annotated[bool, typer.Option("--no-conditions", help="Only entries whose effective verdict is yes.")]
 KindOpt = Annotated[list[Kind] | None, typer.Option("--kind", help="Entry kind; repeatable.")]
-LicenseOpt = Annotated[str | None, typer.Option("--license", help="License id, e.g. apache-2.0.")]
-OrgOpt = Annotated[str | None, typer.Option("--org", help="Organization (substring, case-insensitive).")]
-TagOpt = Annotated[str | None, typer.Option("--tag", help="Tag.")]
-FamilyOpt = Annotated[str | None, typer.Option("--family", help="Model family, e.g. pythia.")]
+LicenseOpt = Annotated[
+    str | None, typer.Option("--license", callback=_empty_is_none, help="License id, e.g. apache-2.0.")
+]
+OrgOpt = Annotated[
+    str | None, typer.Option("--org", callback=_empty_is_none, help="Organization (substring, case-insensitive).")
+]
+TagOpt = Annotated[str | None, typer.Option("--tag", callback=_empty_is_none, help="Tag.")]
+FamilyOpt = Annotated[str | None, typer.Option("--family", callback=_empty_is_none, help="Model family, e.g. pythia.")]
 ParamsOpt = Annotated[
-    str | None, typer.Option("--params", callback=_check_params, help="Parameter range, e.g. 6B..13B, 7B.., ..1B.")
+    str | None,
+    typer.Option(
+        "--params",
+        callback=_check_params,
+        help="Parameter range, e.g. 6B..13B, 7B.., ..1B. One value means the counts that round to it "
+        "as written: 7B is 6.5B up to 7.5B (LLaMA-7B's 6.7B is in), 6.7B is 6.65B up to 6.75B.",
+    ),
 ]
 StatusOpt = Annotated[StatusChoice | None, typer.Option("--status", help="Entry status.")]
 

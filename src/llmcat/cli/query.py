@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -42,8 +42,11 @@ from llmcat.cli.fit import (
     LoraTargetsOpt,
     PrecisionOpt,
 )
-from llmcat.problems import LlmcatError
+from llmcat.problems import LlmcatError, UsageError
 from llmcat.vocab import LORA_RANK
+
+if TYPE_CHECKING:
+    from llmcat.catalog import Record
 
 
 class OutputFormat(str, Enum):
@@ -108,6 +111,8 @@ def search(
     from llmcat import query
     from llmcat.render_query import ui_language
 
+    if as_json and output_format not in (OutputFormat.table, OutputFormat.json):
+        raise UsageError(f"--json and --format {output_format.value} ask for two formats; use one")
     cat = open_for_query(catalog, no_cache)
     q = build_query(
         text=text,
@@ -154,9 +159,7 @@ def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str,
     elif fmt == OutputFormat.markdown:
         render_query.search_markdown(hits)
     elif fmt == OutputFormat.yaml:
-        from llmcat.yamlio import dump
-
-        render.write(dump([h.to_json() for h in hits]))
+        render.write(render.dump_yaml([h.to_json() for h in hits]))
     else:
         render_query.search_table(hits, lang, extra)
 
@@ -193,6 +196,7 @@ def show(
             render_query.show_family(name, hits, lang)
         return
     record = cat.records[ids[0]]
+    _note_if_not_yet_existing(record, as_of)
     verdict = verdicts.get(ids[0], as_of, pol)
     rows = hardware_rows(record, cat.records.get)
     if as_json:
@@ -220,9 +224,22 @@ def why(
     if len(ids) > 1:
         raise LlmcatError(f"'{name}' names {len(ids)} entries ({', '.join(ids[:6])}...); pick one id")
     pol: lineage.Policy = "declared" if policy == Policy.declared else "strict"
+    _note_if_not_yet_existing(cat.records[ids[0]], as_of)
     if as_json:
         render.write(render.dump_json(lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))))
         return
     render_query.why_tree(
         lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)
     )
+
+
+def _note_if_not_yet_existing(record: Record, as_of: str | None) -> None:
+    from llmcat.lineage import not_yet_existing
+
+    found = not_yet_existing(record, as_of)
+    if found:
+        date, what = found
+        render.note(
+            f"note: {record['id']} did not exist yet on {as_of} ({what} {date}); "
+            "the verdict shown is for its first known license"
+        )
