@@ -22,3 +22,10 @@ def test_cli_reference_matches_the_commands() -> None:
 
     committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert committed == cli_reference(), "docs/cli.md is stale: run python scripts/gen_schema.py"
+
+
+def test_database_reference_matches_the_schema() -> None:
+    from llmcat.database import database_doc
+
+    committed = (ROOT / "docs" / "database.md").read_text(encoding="utf-8")
+    assert committed == database_doc(), "docs/database.md is stale: run python scripts/gen_schema.py"

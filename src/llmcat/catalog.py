@@ -45,6 +45,7 @@ class Catalog:
         self.maps = maps
         self.columns = columns
         self.verdicts = verdicts
+        self.files: dict[str, str] = {}  # id -> file relative to root (set by validation)
         self._built: dict[str, Any] | None = None
 
     def __repr__(self) -> str:

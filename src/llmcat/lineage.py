@@ -171,6 +171,8 @@ def _day(date: str) -> str:
 
 def license_id(record: Record, as_of: str | None = None) -> str | None:
     """The license of the entry's main artefact (weights, data, code), at ``as_of`` if given."""
+    if record["kind"] == "license":
+        return str(record["id"])  # a license decides for itself
     key = LICENSE_KEY.get(record["kind"])
     if key is None:
         return None
@@ -245,7 +247,7 @@ def _compute(
     lic = license_id(record, as_of)
     lic_record = catalog.get(lic) if lic else None
     declared = license_status(catalog, lic)
-    what = f"{LICENSE_KEY.get(record['kind'], 'code')} license"
+    what = "terms" if record["kind"] == "license" else f"{LICENSE_KEY.get(record['kind'], 'code')} license"
     own = Reason((entry_id,), what, lic, declared)
     node = Node(
         entry_id, "entry", record["kind"], lic, declared, declared, override_reason=record.get("override_reason")

@@ -462,23 +462,35 @@ def show_json(record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | 
 # --- cache ------------------------------------------------------------------------------
 
 
-def cache_table(folder: str, indexes: Sequence[Any]) -> None:
-    """The indexes in the cache folder: catalog root, entries, size, age."""
+def cache_table(folder: str, databases: Sequence[Any], network: Sequence[Any] = ()) -> None:
+    """The catalog databases in the cache folder (catalog root, entries, size, age) and the
+    network result files."""
     import time
 
     console = stdout_console()
-    console.print(Text(safe(f"index cache: {folder}"), style="bold"))
-    if not indexes:
-        console.print(Text("no index yet: the first query writes one"))
-        return
-    now = time.time()
-    columns = [
-        _Column("catalog", [plain(c.root) for c in indexes], fills=True, fold=True),
-        _Column("entries", [plain(f"{c.entries:,}") for c in indexes], justify="right"),
-        _Column("size", [plain(f"{c.size / 1e6:.1f} MB") for c in indexes], justify="right"),
-        _Column("built", [plain(_age(now - c.built)) for c in indexes], justify="right"),
-    ]
-    console.print(_table(fit_columns(columns, console.width), narrow=console.width < 100))
+    console.print(Text(safe(f"cache folder: {folder}"), style="bold"))
+    if not databases:
+        console.print(Text("no catalog database yet: the first query writes one"))
+    else:
+        now = time.time()
+        columns = [
+            _Column(
+                "catalog",
+                [plain(c.root + ("" if c.exists else "  (gone: --prune removes it)")) for c in databases],
+                fills=True,
+                fold=True,
+            ),
+            _Column("entries", [plain(f"{c.entries:,}") for c in databases], justify="right"),
+            _Column("size", [plain(f"{c.size / 1e6:.1f} MB") for c in databases], justify="right"),
+            _Column("built", [plain(_age(now - c.built)) for c in databases], justify="right"),
+        ]
+        console.print(_table(fit_columns(columns, console.width), narrow=console.width < 100))
+    for item in network:
+        console.print(
+            plain(
+                f"network results ({item.name}): {item.results:,}, {item.expired:,} expired, {item.size / 1e6:.1f} MB"
+            )
+        )
 
 
 def _age(seconds: float) -> str:

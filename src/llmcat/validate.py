@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record
+from llmcat.discover import Discovery, discover
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
 from llmcat.gcpause import collector_paused
-from llmcat.index import catalog_files
 from llmcat.models import FOLDER_BY_KIND, KIND_BY_FOLDER, LICENSE_KEYS_BY_KIND, MODEL_BY_KIND
 from llmcat.problems import Problem, Report, Severity
 from llmcat.yamlio import Document, load_file
@@ -42,10 +42,6 @@ class _Pending:
     message: str
     code: str
     severity: Severity = "error"
-
-
-def discover(root: Path) -> list[Path]:
-    return catalog_files(root)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -181,8 +177,12 @@ def validate_catalog(
     extra_rules: Sequence[ExtraRule] = (),
     jobs: int | None = None,
     known: Mapping[Path, Record] | None = None,
+    discovery: Discovery | None = None,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
+
+    ``discovery``: the files found under ``root`` (the store walks once for its key and for
+    this); by default the folder is walked here.
 
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
@@ -190,7 +190,8 @@ def validate_catalog(
     catalog always run over every entry.
     """
     with collector_paused():
-        return _validate(root.resolve(), only, extra_rules, jobs, known or {})
+        root = root.resolve()
+        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root))
 
 
 def _validate(
@@ -199,13 +200,14 @@ def _validate(
     extra_rules: Sequence[ExtraRule],
     jobs: int | None,
     known: Mapping[Path, Record],
+    discovery: Discovery,
 ) -> tuple[Report, Catalog]:
-    report = Report()
+    report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
     paths: dict[str, str] = {}
     files: dict[str, Path] = {}
     seen_ids: dict[str, str] = {}
-    found = discover(root)
+    found = discovery.paths()
     checked = iter(check_files([p for p in found if p not in known], root, jobs))
     for path in found:
         record, problems = (known[path], []) if path in known else next(checked)
@@ -225,6 +227,7 @@ def _validate(
         paths[record["id"]] = shown
         files[record["id"]] = path
     catalog = Catalog(str(root), records, paths)
+    catalog.files = {i: path.relative_to(root).as_posix() for i, path in files.items()}
     pending = list(_cross_entry_rules(catalog))
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))

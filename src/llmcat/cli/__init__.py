@@ -47,6 +47,7 @@ COMMAND_MODULES = {
     "links": "net",
     "audit": "net",
     "cache": "cache",
+    "export": "export",
 }
 
 

@@ -14,7 +14,7 @@ from llmcat import render
 from llmcat.problems import LlmcatError
 
 if TYPE_CHECKING:
-    from llmcat.catalog import Catalog
+    from llmcat.dbcatalog import DbCatalog
     from llmcat.query import Query
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +28,9 @@ CatalogOpt = Annotated[
         show_default=False,
     ),
 ]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read the YAML files; do not use the index cache.")]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Build the catalog database in memory from the YAML files; keep nothing.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the documented contract) to stdout.")]
 
 
@@ -57,6 +59,7 @@ class Kind(str, Enum):
     model = "model"
     dataset = "dataset"
     toolkit = "toolkit"
+    license = "license"
 
 
 class StatusChoice(str, Enum):
@@ -172,7 +175,11 @@ def build_query(
     )
 
 
-def open_for_query(catalog: Path | None, no_cache: bool) -> Catalog:
+def open_for_query(catalog: Path | None, no_cache: bool) -> DbCatalog:
     from llmcat.store import catalog_dir, open_catalog
 
-    return open_catalog(catalog_dir(catalog), use_cache=not no_cache)
+    return open_catalog(catalog_dir(catalog), use_cache=not no_cache, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    render.note(f"warning: {message}")

@@ -115,7 +115,7 @@ def search(
         hits = hits[:limit] if limit else hits
     fmt = OutputFormat.json if as_json else output_format
     if not hits:
-        render.note("no entries match")
+        render.note(query.why_empty(cat, q).text() if not fits else "no entries match: no model fits")
         if fmt == OutputFormat.json:
             render.write("[]")
         return

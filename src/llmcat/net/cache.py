@@ -6,7 +6,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmcat.fsutil import cache_dir, write_atomic
 
@@ -56,3 +56,58 @@ class ResultCache:
     def save(self) -> None:
         if self.ttl > 0:
             write_atomic(self.path, json.dumps(self._data, ensure_ascii=False))
+
+
+# --- administration (`llmcat cache`) ---------------------------------------------------------
+
+NETWORK_CACHES = ("links", "hub")
+DEFAULT_TTL = 86400.0  # what --cache-ttl defaults to
+
+
+class NetworkCache(NamedTuple):
+    name: str
+    path: str
+    results: int
+    expired: int  # older than the default time-to-live
+    size: int  # bytes
+
+
+def _stored(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _expired(item: Any, now: float, ttl: float) -> bool:
+    checked = item.get("checked_at") if isinstance(item, dict) else None
+    return not isinstance(checked, (int, float)) or now - float(checked) > ttl
+
+
+def cached_results(ttl: float = DEFAULT_TTL) -> list[NetworkCache]:
+    """The network result files in the cache folder, with how many results are past ``ttl``."""
+    now = time.time()
+    out = []
+    for name in NETWORK_CACHES:
+        path = cache_dir() / f"{name}.json"
+        if path.is_file():
+            data = _stored(path)
+            expired = sum(_expired(item, now, ttl) for item in data.values())
+            out.append(NetworkCache(name, str(path), len(data), expired, path.stat().st_size))
+    return out
+
+
+def prune_expired(ttl: float = DEFAULT_TTL) -> int:
+    """Remove the network results older than ``ttl`` seconds; how many were removed."""
+    now = time.time()
+    removed = 0
+    for name in NETWORK_CACHES:
+        path = cache_dir() / f"{name}.json"
+        if not path.is_file():
+            continue
+        data = _stored(path)
+        kept = {k: v for k, v in data.items() if not _expired(v, now, ttl)}
+        if len(kept) < len(data) and write_atomic(path, json.dumps(kept, ensure_ascii=False)):
+            removed += len(data) - len(kept)
+    return removed
