@@ -95,3 +95,11 @@ def test_search_kind_license_works_with_the_filters_that_apply(run: Run) -> None
     permissive = _ids(run, "--kind", "license", "--no-conditions")
     assert "mit" in permissive and "llama-license" not in permissive
     assert "apache-2.0" in _ids(run, "--kind", "license", "apache")
+
+
+@pytest.mark.parametrize("width", ["40", "60", "80", "120"])
+def test_the_kind_of_every_row_is_shown_at_any_width(run: Run, width: str) -> None:
+    result = run("search", "--lang", "zh", "--commercial", env={"COLUMNS": width})
+    lines = [line for line in result.stdout.splitlines()[1:] if line.strip() and not set(line) <= {"─", " "}]
+    assert "kind" in result.stdout.splitlines()[0], result
+    assert lines and all(any(k in line for k in ("model", "dataset", "toolkit")) for line in lines), result

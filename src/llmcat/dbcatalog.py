@@ -241,7 +241,15 @@ class DbCatalog(Catalog):
             " UNION SELECT entry_id FROM generators WHERE terms_id = ?1) ORDER BY id",
             license_id,
         )
-        return {"direct": direct, "inherited": inherited}
+        history = self._ids(
+            "SELECT DISTINCT entry_id FROM edges WHERE target_id = ? AND field LIKE 'license\\_history.%' ESCAPE '\\' "
+            "ORDER BY 1",
+            license_id,
+        )
+        based = self._ids(
+            "SELECT entry_id FROM edges WHERE target_id = ? AND field = 'based_on' ORDER BY 1", license_id
+        )
+        return {"direct": direct, "inherited": inherited, "history": history, "based_on_it": based}
 
     # --- search ------------------------------------------------------------------------------
 

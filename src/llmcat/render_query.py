@@ -131,7 +131,8 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
     rows = [_row(hit) for hit in hits]
     columns = [
         _Column("id", [plain(r["id"]) for r in rows], style="bold"),
-        _Column("kind", [plain(r["kind"]) for r in rows], drop=1),
+        # Never dropped where kinds mix (which rows are models must be plain at any width).
+        _Column("kind", [plain(r["kind"]) for r in rows], drop=0 if len({r["kind"] for r in rows}) > 1 else 1),
         _Column("params", [plain(r["params"]) for r in rows], justify="right", drop=5),
         _Column("languages", [plain(r["langs_short"]) for r in rows], floor=9, drop=4),
         _Column("license", [plain(r["license"]) for r in rows], floor=10, drop=3),
@@ -447,6 +448,70 @@ def _links_and_sources(record: Record, labels: dict[str, str]) -> KeyValues:
             detail += f" ({source['note']})"
         table.add_row("", plain(detail, style="dim"))
     return table
+
+
+def show_license(record: Record, verdict: lineage.Verdict, lang: str, users: dict[str, list[str]]) -> None:
+    """A license page: names, SPDX id, commercial status, every condition and obligation, what
+    it is based on, its text, and the entries that use it directly or inherit it."""
+    from rich.panel import Panel
+
+    labels = LABELS[lang]
+    console = stdout_console()
+    title = Text(safe(record["name"]), style="bold")
+    title.append(f"  ({record['id']}, license)", style="dim")
+    body: list[RenderableType] = [plain(bilingual(record.get("summary"), lang))]
+    if record.get("notes"):
+        body += [Text(""), Text(f"{labels['notes']}: ", style="bold") + plain(bilingual(record["notes"], lang))]
+    console.print(Panel(Group(*body), title=title, title_align="left"))
+    facts = KeyValues(labels["facts"])
+    facts.add_row("spdx", plain(record["spdx"]))
+    status = record["commercial"]
+    facts.add_row("commercial", Text(status, style=STATUS_STYLE.get(status, "")))
+    for key in ("url", "based_on"):
+        if record.get(key):
+            facts.add_row(key, plain(record[key]))
+    for key in ("hub_ids", "applies_to_outputs_of"):
+        if record.get(key):
+            facts.add_row(key, plain(", ".join(record[key])))
+    console.print(facts)
+    terms = KeyValues(labels["license"])
+    for label, key in ((labels["conditions"], "conditions"), (labels["obligations"], "obligations")):
+        for number, item in enumerate(record.get(key, [])):
+            terms.add_row(label if number == 0 else "", plain("- " + bilingual(item, lang)))
+    if terms.rows:
+        console.print(terms)
+    console.print(_license_users(users, labels))
+    console.print(_links_and_sources(record, labels))
+    console.print(Text(lineage.DISCLAIMER, style="dim italic"))
+    del verdict  # the license's own status is its verdict; shown above
+
+
+def license_use_counts(users: dict[str, list[str]]) -> str:
+    direct, inherited = len(users["direct"]), len(users["inherited"])
+    return f"{direct} entr{'y' if direct == 1 else 'ies'} use it directly, {inherited} more inherit it through their lineage"
+
+
+def _license_users(users: dict[str, list[str]], labels: dict[str, str]) -> KeyValues:
+    table = KeyValues(labels["used_by"])
+    table.add_row("", plain(license_use_counts(users)))
+    if users["direct"]:
+        table.add_row("directly", plain(", ".join(users["direct"])))
+    if users["inherited"]:
+        table.add_row("inherited", plain(", ".join(users["inherited"])))
+    if users["history"]:
+        table.add_row("history", plain(", ".join(users["history"]) + " (named in license_history)"))
+    if users["based_on_it"]:
+        table.add_row("based on it", plain(", ".join(users["based_on_it"])))
+    return table
+
+
+def why_license(record: Record, users: dict[str, list[str]]) -> None:
+    """`why` on a license: what it decides, in one line, instead of a tree."""
+    status = record["commercial"]
+    line = Text(safe(f"{record['id']} is a license, not an entry with a lineage: it says commercial use "))
+    line.append(status, style=STATUS_STYLE.get(status, ""))
+    line.append(safe(f" for what it governs; {license_use_counts(users)}. `llmcat why ENTRY` shows an entry's tree."))
+    stdout_console().print(line)
 
 
 def show_family(name: str, hits: Sequence[Hit], lang: str) -> None:

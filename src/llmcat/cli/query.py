@@ -172,6 +172,13 @@ def show(
         return
     record = cat.records[ids[0]]
     verdict = verdicts.get(ids[0], as_of, pol)
+    if record["kind"] == "license":
+        users = cat.license_users(record["id"])
+        if as_json:
+            render_query.show_json(record, verdict, {"used_by": users})
+        else:
+            render_query.show_license(record, verdict, lang, users)
+        return
     rows = hardware_rows(record)
     if as_json:
         render_query.show_json(record, verdict, {"memory": rows} if rows else None)
@@ -198,8 +205,15 @@ def why(
     if len(ids) > 1:
         raise LlmcatError(f"'{name}' names {len(ids)} entries ({', '.join(ids[:6])}...); pick one id")
     pol: lineage.Policy = "declared" if policy == Policy.declared else "strict"
+    record = cat.records[ids[0]]
     if as_json:
-        render.write(render.dump_json(lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))))
+        tree = lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))
+        if record["kind"] == "license":
+            tree["used_by"] = cat.license_users(ids[0])
+        render.write(render.dump_json(tree))
+        return
+    if record["kind"] == "license":
+        render_query.why_license(record, cat.license_users(ids[0]))
         return
     render_query.why_tree(
         lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)
