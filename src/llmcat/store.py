@@ -76,6 +76,21 @@ def catalog_dir(option: Path | None) -> Path:
     return root
 
 
+def files_inside(root: Path, paths: list[Path]) -> list[Path]:
+    """The paths `validate` is asked to report on; one that does not exist or lies outside the
+    catalog folder is a usage error (it would otherwise pass as "ok": nothing to report)."""
+    from llmcat.problems import UsageError
+
+    inside = root.resolve()
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"'{path}' does not exist")
+        resolved = Path(os.path.abspath(path)).parent.resolve() / Path(path).name
+        if inside != resolved and inside not in resolved.parents:
+            raise UsageError(f"'{path}' is outside the catalog folder {root}")
+    return paths
+
+
 # --- freshness key ------------------------------------------------------------------------
 
 

@@ -233,8 +233,10 @@ def _validate(
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
     report.problems.extend(_locate(pending, catalog, files, jobs))
     if only:
-        wanted = {display_path(p.resolve(), root) for p in only}
-        report.problems = [p for p in report.problems if p.path in wanted]
+        wanted = tuple(display_path(Path(os.path.abspath(p)).parent.resolve() / Path(p).name, root) for p in only)
+        report.problems = [
+            p for p in report.problems if p.path in wanted or p.path.startswith(tuple(w + os.sep for w in wanted))
+        ]
     report.problems.sort(key=lambda p: (p.path, p.line, p.column, p.code))
     return report, catalog
 

@@ -38,12 +38,18 @@ def validate(
         ReportFormat, typer.Option("--format", help="auto picks github under GitHub Actions, else text.")
     ] = ReportFormat.auto,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+    max_errors: Annotated[
+        int | None, typer.Option("--max-errors", min=1, help="Show at most this many errors (all are counted).")
+    ] = None,
 ) -> None:
     """Check every catalog file and the rules across entries; exit 1 on problems."""
     from llmcat.checks import validate_with_all_rules
-    from llmcat.store import catalog_dir
+    from llmcat.store import catalog_dir, files_inside
 
-    report = validate_with_all_rules(catalog_dir(catalog), paths or [])
+    root = catalog_dir(catalog)
+    report = validate_with_all_rules(root, files_inside(root, paths or []))
+    if max_errors:
+        report.limit_errors(max_errors)
     render.REPORTERS[render.pick_format(output_format.value)](report, strict)
     if report.status(strict) == "fail":
         raise typer.Exit(1)
