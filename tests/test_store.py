@@ -412,3 +412,51 @@ def test_cache_command_lists_databases_prunes_and_clears_only_its_own_files(
     cleared = json.loads(run("cache", "--clear", "--json").stdout)
     assert cleared["removed_files"] == 2 and cleared["removed_bytes"] > 0
     assert json.loads(run("cache", "--json").stdout)["databases"] == [] and keep.exists()
+
+
+def _model(entry_id: str, extra: str = "") -> str:
+    return (
+        f"id: {entry_id}\nkind: model\nname: {entry_id}\norganization: Example Lab\n"
+        "summary:\n  en: A model of the rebuild tests.\n  zh: 重建测试使用的模型。\n"
+        "languages: [en]\nlicense:\n  weights: apache-2.0\n"
+        f"{extra}sources:\n  - url: https://example.org/m\n    about: [license]\n"
+    )
+
+
+def test_after_an_edit_only_the_entry_and_those_whose_lineage_reaches_it_get_new_verdicts(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import lineage
+
+    root = mini_catalog(None)
+    (root / "licenses" / "research.yaml").write_text(
+        (root / "licenses" / "apache-2.0.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: apache-2.0", "id: research")
+        .replace("commercial: yes", "commercial: 'no'")
+        .replace("spdx: Apache-2.0", "spdx: LicenseRef-Research"),
+        encoding="utf-8",
+    )
+    (root / "models" / "chat-7b.yaml").write_text(
+        _model("chat-7b", "base_model: base-7b\nlineage_note:\n  en: Reviewed.\n  zh: 已审阅。\n"), encoding="utf-8"
+    )
+    (root / "models" / "other-1b.yaml").write_text(_model("other-1b"), encoding="utf-8")
+    _age_all(root)
+    store.open_catalog(root).conn.close()
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("weights: apache-2.0", "weights: research"), encoding="utf-8"
+    )
+    computed: list[str] = []
+    original = lineage.verdict
+    monkeypatch.setattr(
+        lineage,
+        "verdict",
+        lambda catalog, entry_id, *rest: computed.append(entry_id) or original(catalog, entry_id, *rest),
+    )
+    again = store.open_catalog(root)
+    assert sorted(set(computed)) == ["base-7b", "chat-7b"]
+    assert again.verdicts["chat-7b"]["effective"] == "no"
+    monkeypatch.setattr(lineage, "verdict", original)
+    fresh = store.open_catalog(root, use_cache=False)
+    assert {i: again.verdicts[i] for i in again.records} == {i: fresh.verdicts[i] for i in fresh.records}

@@ -245,7 +245,7 @@ def haystack(record: Record) -> str:
     return fold("\n".join(parts))
 
 
-def _dumps(data: Any) -> str:
+def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -255,7 +255,8 @@ class FileStamp(NamedTuple):
     mtime_ns: int
 
 
-def _entry_row(record: Record, verdict: dict[str, Any], path: str, stamp: FileStamp) -> tuple[Any, ...]:
+def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: FileStamp) -> tuple[Any, ...]:
+    declared, effective, verdict_json = verdict
     return (
         record["id"],
         record["kind"],
@@ -269,15 +270,15 @@ def _entry_row(record: Record, verdict: dict[str, Any], path: str, stamp: FileSt
         record.get("released"),
         record.get("params"),
         lineage.license_id(record),
-        verdict["declared"],
-        verdict["effective"],
+        declared,
+        effective,
         path,
         stamp.file,
         stamp.size,
         stamp.mtime_ns,
         haystack(record),
-        _dumps(record),
-        _dumps(verdict),
+        dumps(record),
+        verdict_json,
     )
 
 
@@ -325,20 +326,21 @@ def write_catalog(
     catalog: Catalog,
     stamps: dict[str, FileStamp],
     meta: dict[str, str],
-    verdicts: Iterable[tuple[str, dict[str, Any]]],
+    verdicts: Iterable[tuple[str, str, str, str]],
     racy: Iterable[tuple[str, int, str]] = (),
 ) -> None:
-    """Write a validated catalog, its default verdicts (id -> JSON shape, in the order of
-    ``catalog.records``) and the build's metadata, in one transaction."""
+    """Write a validated catalog, its default verdicts ((id, declared, effective, verdict JSON),
+    in the order of ``catalog.records``) and the build's metadata, in one transaction."""
     conn.execute(f"PRAGMA user_version = {FORMAT}")
     text_search = create_tables(conn)
     entry_sql = f"INSERT INTO entries VALUES ({', '.join('?' * len(TABLES[1].columns))})"
     links: dict[str, list[tuple[Any, ...]]] = {}
     seen_outputs: set[str] = set()
     with conn:
-        for entry_id, verdict in verdicts:
+        for entry_id, *verdict in verdicts:
             record = catalog.records[entry_id]
-            conn.execute(entry_sql, _entry_row(record, verdict, catalog.paths[entry_id], stamps[entry_id]))
+            row = _entry_row(record, (verdict[0], verdict[1], verdict[2]), catalog.paths[entry_id], stamps[entry_id])
+            conn.execute(entry_sql, row)
             for table, rows in _link_rows(record, catalog).items():
                 if table == "outputs":
                     rows = [r for r in rows if r[0] not in seen_outputs]

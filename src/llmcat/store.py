@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from llmcat import __version__
+from llmcat.catalog import Catalog
 from llmcat.dbcatalog import DamagedDatabase, DbCatalog, GuardedConnection
 from llmcat.discover import Discovery, discover
 from llmcat.fsutil import cache_dir
@@ -221,38 +222,118 @@ def _racy_files_unchanged(root: Path, path: Path, racy: list[tuple[str, int, str
 # --- build ---------------------------------------------------------------------------------
 
 
-def _reusable(root: Path, path: Path, found: Discovery, fp: Fingerprint) -> dict[Path, Any]:
-    """Records of the previous database (same format and code) whose files have the same size
-    and mtime as now and were old enough to be trusted then: a build need not read them again.
-    Anything amiss with the previous database means reusing nothing."""
-    import json
+class Previous:
+    """What a build can take from the previous database of the same catalog (same format and
+    code): the records of files unchanged since (same size and mtime, and old enough to be
+    trusted then), and the verdicts of entries whose lineage reaches no changed entry."""
 
-    if not path.exists() or os.environ.get(CHECK_ENV) == "content":
-        return {}
-    try:
-        conn = _connect(path)
+    def __init__(self, conn: sqlite3.Connection | None = None, root: Path | None = None) -> None:
+        self.conn = conn
+        self.root = root
+        self.records: dict[Path, Any] = {}
+        self.ids: set[str] = set()
+        self.clean: set[str] = set()  # entries whose stored verdict still holds
+
+    @classmethod
+    def read(cls, root: Path, path: Path, found: Discovery, fp: Fingerprint) -> Previous:
+        """Anything amiss with the previous database means reusing nothing."""
+        import json
+
+        if not path.exists() or os.environ.get(CHECK_ENV) == "content":
+            return cls()
         try:
+            conn = _connect(path)
             meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
             if meta.get("code") != fp.code or meta.get("root") != str(root):
-                return {}
+                conn.close()
+                return cls()
             racy = {row[0] for row in conn.execute("SELECT file FROM racy")}
-            before = {
-                file: (size, mtime, record)
-                for file, size, mtime, record in conn.execute("SELECT file, size, mtime_ns, record FROM entries")
-            }
-        finally:
-            conn.close()
-    except (sqlite3.Error, ValueError, DamagedDatabase):
-        return {}
-    known: dict[Path, Any] = {}
-    for f in found.files:
-        seen = before.get(f.relative)
-        if seen and seen[0] == f.size and seen[1] == f.mtime_ns and f.relative not in racy:
-            known[root / f.relative] = json.loads(seen[2])
-    return known
+            stamps = {f.relative: f for f in found.files}
+            previous = cls(conn, root)
+            for entry_id, file, size, mtime, record in conn.execute(
+                "SELECT id, file, size, mtime_ns, record FROM entries"
+            ):
+                previous.ids.add(entry_id)
+                now = stamps.get(file)
+                if now is not None and now.size == size and now.mtime_ns == mtime and file not in racy:
+                    previous.records[root / file] = json.loads(record)
+            return previous
+        except (sqlite3.Error, ValueError, DamagedDatabase):
+            return cls()
+
+    def prepare(self, catalog: Catalog) -> None:
+        """Before the rules across entries run: mark the entries whose verdict can be reused and
+        hand their stored verdicts to the catalog (the lineage code reads them from there)."""
+        if self.conn is None or self.root is None:
+            return
+        changed = {i for i, file in catalog.files.items() if self.root / file not in self.records}
+        changed |= self.ids - set(catalog.records)
+        self.clean = set(catalog.records) - _dependents(catalog, changed)
+        catalog.verdicts = _StoredVerdicts(self.conn, self.clean)
+
+    def verdict_row(self, entry_id: str) -> tuple[str, str, str] | None:
+        """(declared, effective, verdict JSON) stored for a clean entry."""
+        if self.conn is None or entry_id not in self.clean:
+            return None
+        row = self.conn.execute(
+            "SELECT declared, commercial, verdict FROM entries WHERE id = ?", (entry_id,)
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
-def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, known: dict[Path, Any]) -> None:
+class _StoredVerdicts(Mapping[str, Any]):
+    def __init__(self, conn: sqlite3.Connection, clean: set[str]) -> None:
+        self._conn = conn
+        self._clean = clean
+
+    def __getitem__(self, entry_id: str) -> Any:
+        import json
+
+        if entry_id not in self._clean:
+            raise KeyError(entry_id)
+        return json.loads(self._conn.execute("SELECT verdict FROM entries WHERE id = ?", (entry_id,)).fetchone()[0])
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._clean
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._clean)
+
+    def __len__(self) -> int:
+        return len(self._clean)
+
+
+def _dependents(catalog: Catalog, changed: set[str]) -> set[str]:
+    """The changed entries and every entry whose verdict may read one of them: through its
+    lineage, its licenses, or the output terms of its generators (any change to a license
+    may move those, so then every entry with generators counts)."""
+    from llmcat.catalog import upstream_ids
+
+    if not changed:
+        return set()
+    readers: dict[str, list[str]] = {}
+    with_generators = []
+    for entry_id, record in catalog.records.items():
+        for parent in upstream_ids(record):
+            readers.setdefault(parent, []).append(entry_id)
+        if record.get("generated_by"):
+            with_generators.append(entry_id)
+    license_changed = any(i not in catalog.records or catalog.records[i]["kind"] == "license" for i in changed)
+    dirty = set(changed) | (set(with_generators) if license_changed else set())
+    frontier = list(dirty)
+    while frontier:
+        for reader in readers.get(frontier.pop(), []):
+            if reader not in dirty:
+                dirty.add(reader)
+                frontier.append(reader)
+    return dirty
+
+
+def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, previous: Previous) -> None:
     """Validate, then write: an invalid catalog is an error and nothing is stored."""
     from llmcat import lineage
     from llmcat.database import FileStamp, write_catalog
@@ -260,7 +341,7 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
     from llmcat.validate import validate_catalog
 
     with collector_paused():
-        report, catalog = validate_catalog(root, discovery=found, known=known)
+        report, catalog = validate_catalog(root, discovery=found, known=previous.records, prepare=previous.prepare)
         if report.errors:
             first = report.errors[0].format()
             raise LlmcatError(
@@ -268,8 +349,7 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
                 f"run `llmcat validate --catalog {root}` to see them all"
             )
         stamp_of = {f.relative: f for f in found.files}
-        files = catalog.files  # id -> relative path
-        stamps = {i: FileStamp(*stamp_of[files[i]]) for i in catalog.records}
+        stamps = {i: FileStamp(*stamp_of[catalog.files[i]]) for i in catalog.records}
         verdicts = lineage.cache_for(catalog)
         racy = [(file, mtime, _file_digest(root / file)) for file, mtime in fp.racy.items()]
         meta = {
@@ -279,29 +359,30 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
             "llmcat_version": __version__,
             "built_at": str(time.time()),
         }
-        write_catalog(
-            conn,
-            catalog,
-            stamps,
-            meta,
-            ((i, verdicts.get(i).to_json()) for i in catalog.records),
-            racy,
-        )
+
+        def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
+            for entry_id in catalog.records:
+                stored = previous.verdict_row(entry_id)
+                if stored is None:
+                    computed = verdicts.get(entry_id).to_json()
+                    stored = (computed["declared"], computed["effective"], dumps(computed))
+                yield entry_id, *stored
+
+        write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
 
 
-def build_into(root: Path, target: Path | None, known: dict[Path, Any] | None = None) -> DbCatalog:
+def build_into(root: Path, target: Path | None) -> DbCatalog:
     """Build the database of ``root`` at ``target`` (written under a temporary name, then
     renamed), or in memory when ``target`` is None."""
     root = root.resolve()
     found = discover(root)
-    fp = fingerprint(found)
-    return _build_at(root, found, fp, target, known or {})
+    return _build_at(root, found, fingerprint(found), target, Previous())
 
 
-def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None, known: dict[Path, Any]) -> DbCatalog:
+def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous) -> DbCatalog:
     if target is None:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        _build(root, found, fp, conn, known)
+        _build(root, found, fp, conn, previous)
         return DbCatalog(str(root), conn, ":memory:")
     import tempfile
 
@@ -313,7 +394,7 @@ def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            _build(root, found, fp, conn, known)
+            _build(root, found, fp, conn, previous)
         finally:
             conn.close()
         os.replace(tmp, target)
@@ -329,20 +410,22 @@ def open_catalog(root: Path, use_cache: bool = True, warn: Warn | None = None) -
     found = discover(root)
     fp = fingerprint(found)
     if not use_cache:
-        return _build_at(root, found, fp, None, {})
+        return _build_at(root, found, fp, None, Previous())
     path = database_path(root)
     if not found.problems:
         stored = _open_stored(root, path, fp)
         if stored is not None:
             return stored
-    known = _reusable(root, path, found, fp)
+    previous = Previous.read(root, path, found, fp)
     try:
-        return _build_at(root, found, fp, path, known)
+        return _build_at(root, found, fp, path, previous)
     except (OSError, sqlite3.OperationalError) as exc:
         if warn:
             reason = getattr(exc, "strerror", None) or str(exc)
             warn(f"the cache folder {path.parent} cannot be written ({reason}); answering from memory")
-        return _build_at(root, found, fp, None, known)
+        return _build_at(root, found, fp, None, previous)
+    finally:
+        previous.close()
 
 
 # --- cache administration ----------------------------------------------------------------------
@@ -411,6 +494,12 @@ def prune_databases() -> list[CachedDatabase]:
             except OSError:
                 continue
     return removed
+
+
+def dumps(data: Any) -> str:
+    from llmcat.database import dumps as to_json
+
+    return to_json(data)
 
 
 def export_sqlite(root: Path, out: Path) -> DbCatalog:

@@ -178,11 +178,13 @@ def validate_catalog(
     jobs: int | None = None,
     known: Mapping[Path, Record] | None = None,
     discovery: Discovery | None = None,
+    prepare: Callable[[Catalog], None] | None = None,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
 
     ``discovery``: the files found under ``root`` (the store walks once for its key and for
-    this); by default the folder is walked here.
+    this); by default the folder is walked here. ``prepare`` sees the catalog before the rules
+    across entries run (the store hands it the verdicts it can reuse).
 
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
@@ -191,7 +193,7 @@ def validate_catalog(
     """
     with collector_paused():
         root = root.resolve()
-        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root))
+        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare)
 
 
 def _validate(
@@ -201,6 +203,7 @@ def _validate(
     jobs: int | None,
     known: Mapping[Path, Record],
     discovery: Discovery,
+    prepare: Callable[[Catalog], None] | None = None,
 ) -> tuple[Report, Catalog]:
     report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
@@ -228,6 +231,8 @@ def _validate(
         files[record["id"]] = path
     catalog = Catalog(str(root), records, paths)
     catalog.files = {i: path.relative_to(root).as_posix() for i, path in files.items()}
+    if prepare is not None:
+        prepare(catalog)
     pending = list(_cross_entry_rules(catalog))
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
