@@ -14,11 +14,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from llmcat import languages, lineage
+from llmcat import languages, lineage, references
 from llmcat.catalog import Catalog, Record, fold
 
 FORMAT = 1  # PRAGMA user_version: raise it with any change to the tables below
-LINEAGE_FIELDS = ("base_model", "trained_on", "derived_from")
 
 
 class Column(NamedTuple):
@@ -186,7 +185,7 @@ def create_tables(conn: sqlite3.Connection) -> str:
         conn.execute(f"CREATE TABLE {table.name} ({columns}{', ' + table.key if table.key else ''})")
     try:
         conn.execute(
-            "CREATE VIRTUAL TABLE search USING fts5(haystack, content='entries', content_rowid='rowid', "
+            'CREATE VIRTUAL TABLE search USING fts5(haystack, content="entries", content_rowid="rowid", '
             "tokenize='trigram case_sensitive 1')"
         )
     except sqlite3.OperationalError:  # no FTS5, or no trigram tokenizer (SQLite < 3.34)
@@ -284,10 +283,8 @@ def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: 
 
 def _references(record: Record) -> Iterator[tuple[str, int, str]]:
     """(field, position, target id) of every reference a record makes."""
-    for name in (*LINEAGE_FIELDS, "replaced_by", "based_on"):
-        value = record.get(name)
-        for position, target in enumerate([value] if isinstance(value, str) else value or []):
-            yield name, position, target
+    for ref, position, target in references.targets(record):
+        yield ref.field, position, target
     for role, target in record.get("license", {}).items():
         yield f"license.{role}", 0, target
     for position, change in enumerate(record.get("license_history", [])):
@@ -333,20 +330,19 @@ def write_catalog(
     in the order of ``catalog.records``) and the build's metadata, in one transaction."""
     conn.execute(f"PRAGMA user_version = {FORMAT}")
     text_search = create_tables(conn)
-    entry_sql = f"INSERT INTO entries VALUES ({', '.join('?' * len(TABLES[1].columns))})"
-    links: dict[str, list[tuple[Any, ...]]] = {}
+    links: dict[str, list[tuple[Any, ...]]] = {"entries": []}
     seen_outputs: set[str] = set()
     with conn:
         for entry_id, *verdict in verdicts:
             record = catalog.records[entry_id]
             row = _entry_row(record, (verdict[0], verdict[1], verdict[2]), catalog.paths[entry_id], stamps[entry_id])
-            conn.execute(entry_sql, row)
+            links["entries"].append(row)
             for table, rows in _link_rows(record, catalog).items():
                 if table == "outputs":
                     rows = [r for r in rows if r[0] not in seen_outputs]
                     seen_outputs.update(r[0] for r in rows)
                 links.setdefault(table, []).extend(rows)
-            if sum(len(v) for v in links.values()) > 50_000:
+            if len(links["entries"]) >= 2000:  # written in batches: memory stays flat
                 _flush(conn, links)
         _flush(conn, links)
         conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)

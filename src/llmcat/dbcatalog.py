@@ -14,18 +14,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from llmcat import languages
 from llmcat.catalog import Catalog, Record, fold
 from llmcat.problems import LlmcatError
+from llmcat.references import LINEAGE_FIELDS
 
 if TYPE_CHECKING:
     from llmcat.query import Query
 
-LINEAGE_AND_LICENSE_FIELDS = (
-    "base_model",
-    "trained_on",
-    "derived_from",
-    "license.weights",
-    "license.data",
-    "license.code",
-)
+LINEAGE_AND_LICENSE_FIELDS = (*LINEAGE_FIELDS, "license.weights", "license.data", "license.code")
 SORT_SQL = {
     "id": "e.kind, e.id",
     "name": "e.name_folded, e.id",
@@ -236,7 +230,7 @@ class DbCatalog(Catalog):
             " SELECT entry_id FROM licenses WHERE license_id = ?1"
             " UNION SELECT entry_id FROM generators WHERE terms_id = ?1"
             " UNION SELECT g.entry_id FROM edges g JOIN down d ON g.target_id = d.id"
-            " WHERE g.field IN ('base_model', 'trained_on', 'derived_from'))"
+            f" WHERE g.field IN ({', '.join(repr(f) for f in LINEAGE_FIELDS)}))"
             " SELECT id FROM down WHERE id NOT IN (SELECT entry_id FROM licenses WHERE license_id = ?1"
             " UNION SELECT entry_id FROM generators WHERE terms_id = ?1) ORDER BY id",
             license_id,

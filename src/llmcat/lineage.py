@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from llmcat.catalog import Catalog, Record
+from llmcat.references import LINEAGE, targets
 
 Status = Literal["no", "unknown", "conditional", "yes"]
 Policy = Literal["strict", "declared"]
@@ -273,9 +274,7 @@ def _compute(
 def _upstream(
     catalog: Catalog, record: Record, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo
 ) -> list[Node]:
-    edges = [("base model", record["base_model"])] if record.get("base_model") else []
-    edges += [("trained on", d) for d in record.get("trained_on", [])]
-    edges += [("derived from", d) for d in record.get("derived_from", [])]
+    edges = [(ref.role, target) for ref, _, target in targets(record, LINEAGE)]
     children = [_node(catalog, target, role, as_of, policy, visiting, memo) for role, target in edges]
     children += [_generator_node(catalog, generator) for generator in record.get("generated_by", [])]
     for child in children:

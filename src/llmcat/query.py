@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from llmcat import lineage
 from llmcat.catalog import Catalog, Record, fold
 from llmcat.problems import LlmcatError
+from llmcat.references import LINEAGE, targets
 
 if TYPE_CHECKING:
     from llmcat.dbcatalog import DbCatalog
@@ -147,8 +148,8 @@ def lineage_of(catalog: Catalog, entry_id: str) -> dict[str, list[str]]:
     frontier = [entry_id]
     while frontier:
         current = catalog.get(frontier.pop(0)) or {}
-        for parent in [current.get("base_model"), *current.get("trained_on", []), *current.get("derived_from", [])]:
-            if parent and parent not in ancestors and parent != entry_id:
+        for _, _, parent in targets(current, LINEAGE):
+            if parent not in ancestors and parent != entry_id:
                 ancestors.append(parent)
                 frontier.append(parent)
     derived = [c for c in catalog.children(entry_id) if catalog.records[c]["kind"] != "license"]

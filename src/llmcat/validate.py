@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from llmcat import lineage
+from llmcat import lineage, references
 from llmcat.catalog import Catalog, Record
 from llmcat.discover import Discovery, discover
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
@@ -276,13 +276,6 @@ def _locate(
     return out
 
 
-_REF_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("base_model", "model", "base model"),
-    ("trained_on", "dataset", "dataset"),
-    ("derived_from", "dataset", "dataset"),
-)
-
-
 def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
     used_licenses: set[str] = set()
     for entry_id, record in catalog.records.items():
@@ -321,16 +314,12 @@ def _reference(catalog: Catalog, entry_id: str, loc: Loc, target: str, want_kind
 
 
 def _check_references(catalog: Catalog, entry_id: str, record: Record) -> Iterable[_Pending]:
-    for name, want_kind, what in _REF_FIELDS:
-        value = record.get(name)
-        if isinstance(value, str):
-            yield from _reference(catalog, entry_id, (name,), value, want_kind, what)
-        elif isinstance(value, list):
-            for i, target in enumerate(value):
-                yield from _reference(catalog, entry_id, (name, i), target, want_kind, what)
-    replaced_by = record.get("replaced_by")
-    if replaced_by:
-        yield from _reference(catalog, entry_id, ("replaced_by",), replaced_by, record["kind"], "entry")
+    for ref, position, target in references.targets(record):
+        if ref.field == "based_on":
+            continue  # a license's, checked with the licenses
+        loc: Loc = (ref.field, position) if isinstance(record[ref.field], list) else (ref.field,)
+        want = record["kind"] if ref.target == "same" else ref.target
+        yield from _reference(catalog, entry_id, loc, target, want, ref.what)
     if record.get("base_model") == entry_id:
         yield _Pending(entry_id, ("base_model",), "an entry cannot be its own base model", "cycle")
 
