@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -223,28 +223,44 @@ def fit_columns(columns: list[_Column], width: int) -> list[_Column]:
     return kept
 
 
-def search_csv(hits: Sequence[Hit]) -> None:
+Extra = Sequence[tuple[str, str, int]]  # (title, key in Hit.extra, drop order), as search_table takes
+
+
+def _flat_row(hit: Hit, extra_columns: Extra) -> dict[str, str]:
+    row = _row(hit)
+    row.update({title: str(hit.extra.get(key, "")) for title, key, _ in extra_columns})
+    return row
+
+
+def search_csv(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
     import csv
 
     buffer = io.StringIO()
-    rows = [_row(h) for h in hits]
+    rows = [_flat_row(h, extra_columns) for h in hits]
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write(buffer.getvalue())
 
 
-def search_markdown(hits: Sequence[Hit]) -> None:
+def search_markdown(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
     columns = ["id", "kind", "params", "languages", "license", "commercial", "released"]
+    columns += [title for title, _, _ in extra_columns]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in (_row(h) for h in hits):
+    for row in (_flat_row(h, extra_columns) for h in hits):
         if row["commercial"] == "conditional" and row["conditions"]:
             row["commercial"] += f" ({row['conditions']})"
         lines.append("| " + " | ".join(safe_line(row[c]).replace("|", "\\|") for c in columns) + " |")
     write("\n".join(lines))
 
 
-def search_json(hits: Sequence[Hit]) -> None:
+def search_yaml(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
+    from llmcat.yamlio import dump
+
+    write(dump([h.to_json() for h in hits]))
+
+
+def search_json(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
     """The same text as one ``json.dumps(list, indent=2)``, written entry by entry, so that
     tens of thousands of hits never sit in memory as one list of dicts and one string."""
     if not hits:
@@ -257,6 +273,24 @@ def search_json(hits: Sequence[Hit]) -> None:
         out.write("  " + dump_json(hit.to_json()).replace("\n", "\n  "))
         out.write(",\n" if number < len(hits) - 1 else "\n")
     out.write("]\n")
+
+
+# The machine formats of a list of hits, shared by search, show and fit: one registry, one meaning
+# of --format (and --json is --format json). The table is drawn by `search_table`.
+HIT_FORMATS: dict[str, Callable[[Sequence[Hit], Extra], None]] = {
+    "json": search_json,
+    "csv": search_csv,
+    "markdown": search_markdown,
+    "yaml": search_yaml,
+}
+FORMATS = ("table", *HIT_FORMATS)
+
+
+def write_hits(hits: Sequence[Hit], fmt: str, lang: str, extra_columns: Extra = ()) -> None:
+    if fmt == "table":
+        search_table(hits, lang, extra_columns)
+    else:
+        HIT_FORMATS[fmt](hits, extra_columns)
 
 
 # --- show -------------------------------------------------------------------------------
@@ -522,6 +556,12 @@ def show_family(name: str, hits: Sequence[Hit], lang: str) -> None:
 
 def show_json(record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | None = None) -> None:
     write(dump_json(entry_json(record, verdict, extra)))
+
+
+def show_yaml(record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | None = None) -> None:
+    from llmcat.yamlio import dump
+
+    write(dump(entry_json(record, verdict, extra)))
 
 
 # --- cache ------------------------------------------------------------------------------

@@ -34,6 +34,25 @@ NoCacheOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the documented contract) to stdout.")]
 
 
+class OutputFormat(str, Enum):
+    """The formats of search, show and fit (render_query.FORMATS); --json is --format json."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    yaml = "yaml"
+
+
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", help="Output format (table, or json/csv/markdown/yaml for tools).")
+]
+
+
+def output_format(fmt: OutputFormat, as_json: bool) -> str:
+    return "json" if as_json else fmt.value
+
+
 def handles_errors(func: F) -> F:
     """Expected failures become `error: ...` on stderr and their exit code; no traceback."""
 

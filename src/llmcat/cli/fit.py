@@ -14,6 +14,7 @@ from llmcat.cli.common import (
     CatalogOpt,
     CommercialOpt,
     FamilyOpt,
+    FormatOpt,
     JsonOpt,
     LangOpt,
     LangUiOpt,
@@ -21,6 +22,7 @@ from llmcat.cli.common import (
     NoCacheOpt,
     NoConditionsOpt,
     OrgOpt,
+    OutputFormat,
     ParamsOpt,
     Policy,
     PolicyOpt,
@@ -29,6 +31,7 @@ from llmcat.cli.common import (
     build_query,
     handles_errors,
     open_for_query,
+    output_format,
 )
 from llmcat.problems import UsageError
 
@@ -123,6 +126,7 @@ def fit(
     as_of: AsOfOpt = None,
     policy: PolicyOpt = Policy.strict,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many results.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
     as_json: JsonOpt = False,
     lang_ui: LangUiOpt = None,
     catalog: CatalogOpt = None,
@@ -151,11 +155,14 @@ def fit(
         cat, query.search(cat, q), float(vram), mode.value, context, batch, precision.value if precision else None, ram
     )
     hits = hits[:limit] if limit else hits
-    if as_json:
-        render_query.search_json(hits)
-        return
+    chosen = output_format(fmt, as_json)
     if not hits:
         render.note(f"no model fits {vram:g} GB for {mode.value}")
+    if chosen != "table":
+        if hits or chosen == "json":
+            render_query.write_hits(hits, chosen, "en", columns)
+        return
+    if not hits:
         return
     render_query.search_table(hits, render_query.ui_language(lang_ui.value if lang_ui else None), columns)
     render.note("memory: stated = the project's own figure; estimated = llmcat's formula (see README).")
