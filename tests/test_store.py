@@ -459,3 +459,24 @@ def test_after_an_edit_only_the_entry_and_those_whose_lineage_reaches_it_get_new
     monkeypatch.setattr(lineage, "verdict", original)
     fresh = store.open_catalog(root, use_cache=False)
     assert {i: again.verdicts[i] for i in again.records} == {i: fresh.verdicts[i] for i in fresh.records}
+
+
+@pytest.mark.parametrize("needle", ["骆驼", "羊驼", "a", "chat", "llama-7b", "悟道·天鹰", "neox", '"x', "%", "_"])
+def test_text_search_without_trigram_finds_the_same_entries(needle: str) -> None:
+    catalog = store.open_catalog(CATALOG)
+    with_fts = [h.record["id"] for h in query.search(catalog, query.Query(text=needle))]
+    catalog.text_search = "instr"  # what a SQLite without the trigram tokenizer gets
+    assert [h.record["id"] for h in query.search(catalog, query.Query(text=needle))] == with_fts
+
+
+def test_a_reader_keeps_reading_while_a_rebuild_replaces_the_database(
+    mini_catalog: Callable[[str | None], Path],
+) -> None:
+    root = mini_catalog(None)
+    reader = store.open_catalog(root)
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B v2"), encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7B v2"
+    assert reader.records["base-7b"]["name"] == "Base-7B"  # its own, whole, previous database
+    assert len(query.search(reader, query.Query())) == 2
