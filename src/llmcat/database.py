@@ -88,7 +88,7 @@ TABLES: tuple[Table, ...] = (
             ),
             _c("verdict", "TEXT NOT NULL", "The default verdict as JSON (`commercial_use` in `show --json`)."),
         ),
-        indexes=("kind", "family_folded", "license", "file"),
+        indexes=("kind, id", "family_folded", "license", "file"),
     ),
     Table(
         "languages",
@@ -197,6 +197,7 @@ def create_indexes(conn: sqlite3.Connection) -> None:
     for table in TABLES:
         for columns in table.indexes:
             name = f"{table.name}_{columns.replace(', ', '_')}"
+
             conn.execute(f"CREATE INDEX {name} ON {table.name} ({columns})")
 
 
@@ -351,6 +352,7 @@ def write_catalog(
         if text_search != "instr":
             conn.execute("INSERT INTO search(search) VALUES ('rebuild')")
         create_indexes(conn)
+        conn.execute("ANALYZE")  # statistics for the query planner (sqlite_stat1)
 
 
 def _flush(conn: sqlite3.Connection, links: dict[str, list[tuple[Any, ...]]]) -> None:

@@ -64,6 +64,11 @@ def _loads(text: str, location: str) -> Any:
         damaged(location, "a record is not JSON")
 
 
+def decode(text: str) -> Any:
+    """A stored JSON value (verdicts decoded late, by the hits that need them)."""
+    return _loads(text, "")
+
+
 class _Records(Mapping[str, Record]):
     """Records by id, decoded from their JSON on first use and kept."""
 
@@ -131,10 +136,10 @@ class _Column(Mapping[str, Any]):
 
 
 class Row(NamedTuple):
-    """A search hit as stored: the record and its default verdict (JSON shapes)."""
+    """A search hit as stored: the record and its default verdict (JSON text)."""
 
     record: Record
-    verdict: dict[str, Any]
+    verdict: str
 
 
 class Filter(NamedTuple):
@@ -261,8 +266,8 @@ class DbCatalog(Catalog):
             out.append(
                 Filter(
                     f"--lang {lang}",
-                    "e.id IN (SELECT entry_id FROM languages WHERE prefix = ? "
-                    f"OR tag IN ({', '.join('?' * len(heads))}))",
+                    "EXISTS (SELECT 1 FROM languages l WHERE l.entry_id = e.id AND (l.prefix = ? "
+                    f"OR l.tag IN ({', '.join('?' * len(heads))})))",
                     (tag, *heads),
                 )
             )
@@ -270,14 +275,20 @@ class DbCatalog(Catalog):
             out.append(
                 Filter(
                     f"--license {q.license}",
-                    "e.id IN (SELECT entry_id FROM licenses WHERE license_id = ?)",
+                    "EXISTS (SELECT 1 FROM licenses l WHERE l.entry_id = e.id AND l.license_id = ?)",
                     (q.license,),
                 )
             )
         if q.org:
             out.append(Filter(f"--org {q.org}", "instr(e.organization_folded, ?) > 0", (fold(q.org),)))
         if q.tag:
-            out.append(Filter(f"--tag {q.tag}", "e.id IN (SELECT entry_id FROM tags WHERE tag = ?)", (fold(q.tag),)))
+            out.append(
+                Filter(
+                    f"--tag {q.tag}",
+                    "EXISTS (SELECT 1 FROM tags t WHERE t.entry_id = e.id AND t.tag = ?)",
+                    (fold(q.tag),),
+                )
+            )
         if q.family:
             out.append(Filter(f"--family {q.family}", "e.family_folded = ?", (fold(q.family),)))
         low, high = q.params
@@ -308,7 +319,7 @@ class DbCatalog(Catalog):
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [
-            Row(self._records.decoded(i, record), _loads(verdict, self.location))
+            Row(self._records.decoded(i, record), verdict)
             for i, record, verdict in self.conn.execute(sql, params).fetchall()
         ]
 

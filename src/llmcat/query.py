@@ -38,14 +38,33 @@ class Query(NamedTuple):
 
 
 class Hit:
-    """One search result: the record, its verdict, and columns a command adds (``fit``)."""
+    """One search result: the record, its verdict, and columns a command adds (``fit``).
 
-    __slots__ = ("extra", "record", "verdict")
+    A hit read from the database keeps its stored verdict as JSON and decodes it on first use:
+    `fit` looks at every model and decodes the verdicts of the few that fit."""
 
-    def __init__(self, record: Record, verdict: lineage.Verdict, extra: dict[str, Any] | None = None) -> None:
+    __slots__ = ("_stored", "_verdict", "extra", "record")
+
+    def __init__(
+        self,
+        record: Record,
+        verdict: lineage.Verdict | None = None,
+        extra: dict[str, Any] | None = None,
+        *,
+        stored: str | None = None,
+    ) -> None:
         self.record = record
-        self.verdict = verdict
+        self._verdict = verdict
+        self._stored = stored
         self.extra: dict[str, Any] = extra if extra is not None else {}
+
+    @property
+    def verdict(self) -> lineage.Verdict:
+        if self._verdict is None:
+            from llmcat.dbcatalog import decode
+
+            self._verdict = lineage.Verdict.from_json(self.record["id"], decode(self._stored or "{}"))
+        return self._verdict
 
     def to_json(self) -> dict[str, Any]:
         return entry_json(self.record, self.verdict, self.extra)
@@ -91,7 +110,7 @@ def search(catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None =
     needs_verdicts = not default and (q.commercial or q.no_conditions)
     rows = catalog.select(catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit)
     if default:
-        return [Hit(row.record, lineage.Verdict.from_json(row.record["id"], row.verdict)) for row in rows]
+        return [Hit(row.record, stored=row.verdict) for row in rows]
     hits = [Hit(row.record, cache.get(row.record["id"], q.as_of, q.policy)) for row in rows]
     if q.commercial:
         hits = [h for h in hits if h.verdict.effective in COMMERCIAL]

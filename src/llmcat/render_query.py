@@ -143,7 +143,37 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
         ),
         _Column("released", [plain(r["released"]) for r in rows], drop=2),
     ]
-    console.print(_table(fit_columns(columns, console.width), narrow=console.width < 100))
+    console.print(_line_table(fit_columns(columns, console.width), narrow=console.width < 100), soft_wrap=True)
+
+
+def _fitted(cell: Text, column: _Column) -> Text:
+    """A cell cut (with an ellipsis) or padded to its column's width."""
+    if cell.cell_len > column.size:
+        cell = cell.copy()
+        cell.truncate(column.size, overflow="ellipsis")
+    room = column.size - cell.cell_len
+    if room <= 0:
+        return cell
+    if column.justify == "right":
+        return Text(" " * room).append_text(cell)
+    padded = cell.copy()
+    padded.pad_right(room)
+    return padded
+
+
+def _line_table(columns: list[_Column], *, narrow: bool = False) -> Text:
+    """The look of `_table` for one-line cells, built as lines of text: rich's Table costs
+    ~0.4 ms a row (measuring, wrapping, cropping every cell), 10 s for 25,000 hits, where
+    cutting and padding each cell to its known width costs a few microseconds."""
+    gap = Text("  ")
+    lines = [gap.join(_fitted(Text(c.title, style="table.header"), c) for c in columns)]
+    if not narrow:
+        lines.append(Text("─" * lines[0].cell_len))
+    lines.extend(
+        gap.join(_fitted(cell, column) for cell, column in zip(cells, columns, strict=True))
+        for cells in zip(*(column.cells for column in columns), strict=True)
+    )
+    return Text("\n").join(lines)
 
 
 def _table(columns: list[_Column], *, narrow: bool = False) -> Table:
