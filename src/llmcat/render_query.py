@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table
@@ -97,7 +97,7 @@ def verdict_cell(verdict: lineage.Verdict, lang: str) -> Text:
     if verdict.declared != verdict.effective:
         text.append(f" [own: {verdict.declared}]", style="dim")
     if deciding:
-        text.append(": " + shorten(safe_line(bilingual(deciding[0], lang)), 200))
+        text.append(": " + safe_line(shorten(bilingual(deciding[0], lang), 200)))
     return text
 
 
@@ -143,7 +143,11 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
         ),
         _Column("released", [plain(r["released"]) for r in rows], drop=2),
     ]
-    console.print(_line_table(fit_columns(columns, console.width), narrow=console.width < 100), soft_wrap=True)
+    fitted = fit_columns(columns, console.width)
+    if console.is_terminal:
+        console.print(_line_table(fitted, narrow=console.width < 100), soft_wrap=True)
+    else:  # no styles to draw: the same layout as plain text (a third of the time at 25,000 rows)
+        write(_plain_table(fitted, narrow=console.width < 100))
 
 
 def _fitted(cell: Text, column: _Column) -> Text:
@@ -174,6 +178,26 @@ def _line_table(columns: list[_Column], *, narrow: bool = False) -> Text:
         for cells in zip(*(column.cells for column in columns), strict=True)
     )
     return Text("\n").join(lines)
+
+
+def _plain_fitted(text: str, column: _Column) -> str:
+    width = cell_len(text)
+    if width > column.size:  # as Text.truncate(overflow="ellipsis") cuts
+        text, width = set_cell_size(text, column.size - 1) + "…", column.size
+    pad = " " * (column.size - width)
+    return pad + text if column.justify == "right" else text + pad
+
+
+def _plain_table(columns: list[_Column], *, narrow: bool = False) -> str:
+    """`_line_table` as plain text, for output that is not a terminal."""
+    lines = ["  ".join(_plain_fitted(c.title, c) for c in columns).rstrip()]
+    if not narrow:
+        lines.append("─" * cell_len(lines[0]))
+    lines.extend(
+        "  ".join(_plain_fitted(cell.plain, column) for cell, column in zip(cells, columns, strict=True)).rstrip()
+        for cells in zip(*(column.cells for column in columns), strict=True)
+    )
+    return "\n".join(lines)
 
 
 def _table(columns: list[_Column], *, narrow: bool = False) -> Table:
