@@ -312,10 +312,12 @@ class DbCatalog(Catalog):
             )
         return Filter("text", "instr(e.haystack, ?) > 0", (needle,))
 
-    def select(self, filters: list[Filter], sort: str, limit: int | None) -> list[Row]:
+    def select(self, filters: list[Filter], sort: str, limit: int | None, verdicts: bool = True) -> list[Row]:
+        """Records (and stored verdicts as JSON, or "" without ``verdicts``) that pass ``filters``."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        verdict = "e.verdict" if verdicts else "''"
+        sql = f"SELECT e.id, e.record, {verdict} FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmcat import lineage
@@ -43,7 +43,7 @@ class Hit:
     A hit read from the database keeps its stored verdict as JSON and decodes it on first use:
     `fit` looks at every model and decodes the verdicts of the few that fit."""
 
-    __slots__ = ("_stored", "_verdict", "extra", "record")
+    __slots__ = ("_source", "_stored", "_verdict", "extra", "record")
 
     def __init__(
         self,
@@ -52,10 +52,12 @@ class Hit:
         extra: dict[str, Any] | None = None,
         *,
         stored: str | None = None,
+        source: Mapping[str, Any] | None = None,
     ) -> None:
         self.record = record
         self._verdict = verdict
-        self._stored = stored
+        self._stored = stored  # the stored verdict as JSON text
+        self._source = source  # or where to read it: id -> JSON shape
         self.extra: dict[str, Any] = extra if extra is not None else {}
 
     @property
@@ -63,7 +65,9 @@ class Hit:
         if self._verdict is None:
             from llmcat.dbcatalog import decode
 
-            self._verdict = lineage.Verdict.from_json(self.record["id"], decode(self._stored or "{}"))
+            entry_id = self.record["id"]
+            data = self._source[entry_id] if self._source is not None else decode(self._stored or "{}")
+            self._verdict = lineage.Verdict.from_json(entry_id, data)
         return self._verdict
 
     def to_json(self) -> dict[str, Any]:
@@ -98,17 +102,25 @@ class NoMatch(NamedTuple):
         return f"no entries match: {self.before} matched the filters before {self.option}, which left none"
 
 
-def search(catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
+def search(
+    catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None = None, *, verdicts_later: bool = False
+) -> list[Hit]:
     """Entries that pass every filter, with their verdicts, sorted and limited.
 
     Every filter is SQL over the catalog database. The stored verdicts are the default ones
     (today, policy strict); for another date or policy the verdict filters run on the verdicts
-    worked out for the entries the other filters keep.
+    worked out for the entries the other filters keep. ``verdicts_later``: each hit reads its
+    stored verdict only if it is asked for (`fit` keeps few of the models it looks at).
     """
     cache = verdicts or lineage.cache_for(catalog)
     default = q.as_of is None and q.policy == "strict"
     needs_verdicts = not default and (q.commercial or q.no_conditions)
-    rows = catalog.select(catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit)
+    later = verdicts_later and default
+    rows = catalog.select(
+        catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit, verdicts=not later
+    )
+    if later:
+        return [Hit(row.record, source=catalog.verdicts) for row in rows]
     if default:
         return [Hit(row.record, stored=row.verdict) for row in rows]
     hits = [Hit(row.record, cache.get(row.record["id"], q.as_of, q.policy)) for row in rows]

@@ -152,7 +152,14 @@ def fit(
         policy=policy,
     )
     hits, columns = apply_fit(
-        cat, query.search(cat, q), float(vram), mode.value, context, batch, precision.value if precision else None, ram
+        cat,
+        query.search(cat, q, verdicts_later=True),
+        float(vram),
+        mode.value,
+        context,
+        batch,
+        precision.value if precision else None,
+        ram,
     )
     hits = hits[:limit] if limit else hits
     chosen = output_format(fmt, as_json)
