@@ -312,18 +312,26 @@ class DbCatalog(Catalog):
             )
         return Filter("text", "instr(e.haystack, ?) > 0", (needle,))
 
-    def select(self, filters: list[Filter], sort: str, limit: int | None, verdicts: bool = True) -> list[Row]:
-        """Records (and stored verdicts as JSON, or "" without ``verdicts``) that pass ``filters``."""
+    def select(self, filters: list[Filter], sort: str, limit: int | None) -> list[Row]:
+        """Records and their stored verdicts (JSON text) that pass ``filters``, sorted."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        verdict = "e.verdict" if verdicts else "''"
-        sql = f"SELECT e.id, e.record, {verdict} FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [
             Row(self._records.decoded(i, record), verdict)
             for i, record, verdict in self.conn.execute(sql, params).fetchall()
         ]
+
+    def stream(self, filters: list[Filter], sort: str) -> Iterator[Record]:
+        """The records that pass ``filters``, one at a time and not kept: a caller that keeps
+        few of them (`fit`) holds only those."""
+        where = " AND ".join(f"({f.sql})" for f in filters) or "1"
+        params = [p for f in filters for p in f.params]
+        cursor = self.conn.execute(f"SELECT e.record FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}", params)
+        for (text,) in cursor:
+            yield _loads(text, self.location)
 
     def count(self, filters: list[Filter]) -> int:
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmcat import lineage
@@ -102,25 +102,17 @@ class NoMatch(NamedTuple):
         return f"no entries match: {self.before} matched the filters before {self.option}, which left none"
 
 
-def search(
-    catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None = None, *, verdicts_later: bool = False
-) -> list[Hit]:
+def search(catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None = None) -> list[Hit]:
     """Entries that pass every filter, with their verdicts, sorted and limited.
 
     Every filter is SQL over the catalog database. The stored verdicts are the default ones
     (today, policy strict); for another date or policy the verdict filters run on the verdicts
-    worked out for the entries the other filters keep. ``verdicts_later``: each hit reads its
-    stored verdict only if it is asked for (`fit` keeps few of the models it looks at).
+    worked out for the entries the other filters keep.
     """
     cache = verdicts or lineage.cache_for(catalog)
     default = q.as_of is None and q.policy == "strict"
     needs_verdicts = not default and (q.commercial or q.no_conditions)
-    later = verdicts_later and default
-    rows = catalog.select(
-        catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit, verdicts=not later
-    )
-    if later:
-        return [Hit(row.record, source=catalog.verdicts) for row in rows]
+    rows = catalog.select(catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit)
     if default:
         return [Hit(row.record, stored=row.verdict) for row in rows]
     hits = [Hit(row.record, cache.get(row.record["id"], q.as_of, q.policy)) for row in rows]
@@ -129,6 +121,15 @@ def search(
     if q.no_conditions:
         hits = [h for h in hits if h.verdict.effective == "yes"]
     return hits[: q.limit] if q.limit else hits
+
+
+def stream(catalog: DbCatalog, q: Query) -> Iterable[Hit]:
+    """`search` one hit at a time, for callers that keep few of them; each hit reads its stored
+    verdict only if asked. Another date or policy needs verdicts to filter: then it is `search`."""
+    if q.as_of is not None or q.policy != "strict" or q.limit:
+        return search(catalog, q)
+    rows = catalog.stream(catalog.filters(q, with_verdicts=True), q.sort)
+    return (Hit(record, source=catalog.verdicts) for record in rows)
 
 
 FILTER_VALUES = ("--license", "--org", "--tag", "--family", "--lang")

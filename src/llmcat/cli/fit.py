@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -74,7 +75,7 @@ def parse_gb(text: str) -> float:
 
 def apply_fit(
     catalog: Catalog,
-    hits: list[Hit],
+    hits: Iterable[Hit],
     vram: str | float,
     mode: str,
     context: int = 2048,
@@ -153,7 +154,7 @@ def fit(
     )
     hits, columns = apply_fit(
         cat,
-        query.search(cat, q, verdicts_later=True),
+        query.stream(cat, q),
         float(vram),
         mode.value,
         context,
