@@ -1,4 +1,4 @@
-"""Write the generated artefacts: JSON Schemas (schema/), the README field table, docs/cli.md."""
+"""Write the generated artefacts: JSON Schemas (schema/), the README field table, docs/cli.md, docs/database.md."""
 
 from __future__ import annotations
 
@@ -19,3 +19,7 @@ if __name__ == "__main__":
 
     (ROOT / "docs" / "cli.md").write_text(cli_reference(), encoding="utf-8")
     print("wrote docs/cli.md")
+    from llmcat.database import database_doc
+
+    (ROOT / "docs" / "database.md").write_text(database_doc(), encoding="utf-8")
+    print("wrote docs/database.md")

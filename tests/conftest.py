@@ -6,11 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer
+import typer.testing
 from typer.testing import CliRunner
 
 from llmcat.cli import load_commands
 
 app = load_commands()
+# typer turns every command's signature into click options on each invocation (~20 ms, most
+# of a test's time); the tests build the click command once and invoke that.
+COMMAND = typer.main.get_command(app)
+_build_command = typer.testing._get_command
+typer.testing._get_command = lambda typer_app: COMMAND if typer_app is app else _build_command(typer_app)
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "catalog"

@@ -215,17 +215,6 @@ def test_version(run: Run) -> None:
     assert run("--version").stdout.startswith("llmcat ")
 
 
-def test_lang_matches_scripts_and_ignores_case(run: Run) -> None:
-    def ids(*args: str) -> set[str]:
-        return {h["id"] for h in json.loads(run("search", *args, "--json").stdout)}
-
-    hant = ids("--lang", "zh-Hant")
-    assert "bloom-7b1" in hant and "chatglm-6b" not in hant  # chatglm-6b says zh, not zh-Hant
-    assert ids("--lang", "ZH-hant") == hant
-    assert hant <= ids("--lang", "zh") and "chatglm-6b" in ids("--lang", "zh")
-    assert ids("--lang", "zh", "--lang", "en") <= ids("--lang", "en")
-
-
 def test_main_registers_the_requested_command_or_all(tmp_path: Path) -> None:
     import os
     import subprocess

@@ -23,7 +23,7 @@ def _table_lines(out: str) -> list[str]:
     return lines[2:] if lines[1].startswith("─") else lines[1:]
 
 
-@pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 200])
+@pytest.mark.parametrize("width", [50, 60, 80, 100, 120, 200])  # the longest id is 30 characters
 def test_search_table_is_one_line_per_entry_with_ids_whole(run: Run, width: int) -> None:
     ids = [h["id"] for h in json.loads(run("search", "--lang", "zh", "--commercial", "--json").stdout)]
     out = run("search", "--lang", "zh", "--commercial", env={"COLUMNS": str(width)}).stdout
@@ -37,8 +37,8 @@ def test_search_table_drops_the_least_vital_columns_first(run: Run) -> None:
         return run("search", "--lang", "zh", "--commercial", env={"COLUMNS": str(width)}).stdout.split("\n")[0].split()
 
     assert header(160) == ["id", "kind", "params", "languages", "license", "commercial", "released"]
-    assert header(80) == ["id", "params", "languages", "commercial"]
-    assert header(46) == ["id", "commercial"]  # the longest id is 30 characters
+    assert header(80) == ["id", "kind", "params", "commercial"]  # kinds mix: kind stays
+    assert header(46)[:2] == ["id", "kind"] and header(46)[2].startswith("comm")  # the longest id is 30 characters
 
 
 def test_search_table_shows_when_the_lineage_lowered_the_verdict(run: Run) -> None:

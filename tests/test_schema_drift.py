@@ -64,3 +64,10 @@ def _pattern(schema: dict, node: dict) -> str:  # type: ignore[type-arg]
         if "pattern" in option:
             return str(option["pattern"])
     raise AssertionError(f"no pattern in {node}")
+
+
+def test_database_reference_matches_the_schema() -> None:
+    from llmcat.database import database_doc
+
+    committed = (ROOT / "docs" / "database.md").read_text(encoding="utf-8")
+    assert committed == database_doc(), "docs/database.md is stale: run python scripts/gen_schema.py"

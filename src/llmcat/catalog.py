@@ -44,6 +44,7 @@ class Catalog:
         self.maps = maps
         self.columns = columns
         self.verdicts = verdicts
+        self.files: dict[str, str] = {}  # id -> file relative to root (set by validation)
         self._built: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -131,11 +132,9 @@ class Catalog:
 
 def upstream_ids(record: Record) -> list[str]:
     """Ids a record depends on: base model, datasets and licenses."""
-    out: list[str] = []
-    if record.get("base_model"):
-        out.append(record["base_model"])
-    out.extend(record.get("trained_on", []))
-    out.extend(record.get("derived_from", []))
+    from llmcat.references import LINEAGE, targets
+
+    out = [target for _, _, target in targets(record, LINEAGE)]
     license_ids = record.get("license", {})
     out.extend(v for v in license_ids.values() if isinstance(v, str))
     return out

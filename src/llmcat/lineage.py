@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 
 from llmcat.catalog import Catalog, Record
 from llmcat.dates import day
+from llmcat.references import LINEAGE, targets
 
 Status = Literal["no", "unknown", "conditional", "yes"]
 Policy = Literal["strict", "declared"]
@@ -168,6 +169,8 @@ class Verdict:
 
 def license_id(record: Record, as_of: str | None = None) -> str | None:
     """The license of the entry's main artefact (weights, data, code), at ``as_of`` if given."""
+    if record["kind"] == "license":
+        return str(record["id"])  # a license decides for itself
     key = LICENSE_KEY.get(record["kind"])
     if key is None:
         return None
@@ -326,7 +329,7 @@ def _compute(
     lic = license_id(record, as_of)
     lic_record = catalog.get(lic) if lic else None
     declared = license_status(catalog, lic)
-    what = f"{LICENSE_KEY.get(record['kind'], 'code')} license"
+    what = "terms" if record["kind"] == "license" else f"{LICENSE_KEY.get(record['kind'], 'code')} license"
     own = Reason((entry_id,), what, lic, declared)
     node = Node(
         entry_id, "entry", record["kind"], lic, declared, declared, override_reason=record.get("override_reason")
@@ -352,9 +355,7 @@ def _compute(
 def _upstream(
     catalog: Catalog, record: Record, as_of: str | None, policy: Policy, visiting: set[str], memo: Memo
 ) -> list[Node]:
-    edges = [("base model", record["base_model"])] if record.get("base_model") else []
-    edges += [("trained on", d) for d in record.get("trained_on", [])]
-    edges += [("derived from", d) for d in record.get("derived_from", [])]
+    edges = [(ref.role, target) for ref, _, target in targets(record, LINEAGE)]
     children = [_node(catalog, target, role, as_of, policy, visiting, memo) for role, target in edges]
     children += [_generator_node(catalog, generator["model"]) for generator in record.get("generated_by", [])]
     for child in children:

@@ -56,6 +56,15 @@ class Report:
     def __init__(self, checked: int = 0, problems: list[Problem] | None = None) -> None:
         self.checked = checked
         self.problems: list[Problem] = problems if problems is not None else []
+        self.omitted = 0  # errors left out of ``problems`` by a limit (`--max-errors`)
+
+    def limit_errors(self, most: int) -> None:
+        """Keep the first ``most`` errors (and every warning); count the rest as omitted."""
+        errors = self.errors
+        if len(errors) > most:
+            dropped = set(map(id, errors[most:]))
+            self.problems = [p for p in self.problems if id(p) not in dropped]
+            self.omitted = len(dropped)
 
     @property
     def errors(self) -> list[Problem]:

@@ -122,7 +122,8 @@ def report_json(report: Report, strict: bool) -> None:
             {
                 "status": report.status(strict),
                 "checked": report.checked,
-                "errors": len(report.errors),
+                "errors": len(report.errors) + report.omitted,
+                "errors_not_shown": report.omitted,
                 "warnings": len(report.warnings),
                 "problems": [p.to_json() for p in report.problems],
             }
@@ -131,10 +132,13 @@ def report_json(report: Report, strict: bool) -> None:
 
 
 def _summary(report: Report, strict: bool) -> None:
-    errors, warnings = len(report.errors), len(report.warnings)
+    errors, warnings = len(report.errors) + report.omitted, len(report.warnings)
     verdict = "FAILED" if report.status(strict) == "fail" else "ok"
     stderr_console().print(
-        Text(f"{verdict}: checked {report.checked} file(s): {errors} error(s), {warnings} warning(s)"),
+        Text(
+            f"{verdict}: checked {report.checked} file(s): {errors} error(s), {warnings} warning(s)"
+            + (f"; {report.omitted} error(s) not shown (--max-errors)" if report.omitted else "")
+        ),
         style="red" if verdict == "FAILED" else "green",
     )
 

@@ -1,14 +1,49 @@
-"""Where the catalog is, and opening it for queries."""
+"""Where the catalog is, and opening it for queries: the store.
+
+A query opens the catalog through `open_catalog`, which goes through four layers:
+
+1. **discovery** (`llmcat.discover`): the catalog's files, their sizes and mtimes, and
+   anything amiss (symlinks, special files), by one lstat-based walk;
+2. **freshness key** (`fingerprint`): those stamps plus llmcat's version, the database format
+   and the sizes and mtimes of llmcat's own source files, so an upgrade rebuilds;
+3. **build**: validate, then write the database (`llmcat.database`); an invalid catalog is
+   an error and is never stored;
+4. **storage**: one SQLite file per catalog folder in the cache folder, written under a
+   temporary name and renamed, so readers never see half a build; with ``--no-cache``, or when
+   the cache folder cannot be written, the same database is built in memory.
+
+Every answer comes from such a database (`llmcat.dbcatalog`): there is no second query path.
+"""
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from llmcat import __version__
 from llmcat.catalog import Catalog
+from llmcat.dbcatalog import DamagedDatabase, DbCatalog, GuardedConnection
+from llmcat.discover import Discovery, discover
+from llmcat.fsutil import cache_dir
 from llmcat.problems import LlmcatError
 
+try:  # hashlib's own BLAKE2; importing hashlib loads OpenSSL too (~3 ms on every query)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - CPython builds without the module
+    from hashlib import blake2b
+
 ENV_CATALOG = "LLMCAT_CATALOG"
+CHECK_ENV = "LLMCAT_CACHE_CHECK"
+RACY_NS = 2_000_000_000
+DB_PREFIX = "catalog-"
+DB_SUFFIX = ".sqlite"
+KIND_FOLDERS = ("models", "datasets", "toolkits", "licenses")
+
+Warn = Callable[[str], None]
 
 
 def default_catalog_dir() -> Path:
@@ -20,17 +55,453 @@ def default_catalog_dir() -> Path:
 
 
 def catalog_dir(option: Path | None) -> Path:
-    """--catalog, then $LLMCAT_CATALOG, then the embedded catalog."""
+    """--catalog, then $LLMCAT_CATALOG, then the embedded catalog; a folder with no catalog
+    folders in it (the repository root, src/) is an error with a hint."""
     chosen = option or (Path(os.environ[ENV_CATALOG]) if os.environ.get(ENV_CATALOG) else None)
     root = chosen or default_catalog_dir()
+    source = "--catalog" if option else ENV_CATALOG if chosen else "the embedded catalog"
     if not root.is_dir():
-        source = "--catalog" if option else ENV_CATALOG if chosen else "the embedded catalog"
         raise LlmcatError(f"catalog folder '{root}' (from {source}) does not exist")
+    try:
+        found = set(os.listdir(root))
+    except OSError as exc:
+        raise LlmcatError(f"catalog folder '{root}' (from {source}) cannot be read: {exc.strerror}") from None
+    if not found.intersection(KIND_FOLDERS):
+        nested = root / "catalog"
+        hint = (
+            f"; did you mean {nested}?"
+            if nested.is_dir()
+            else f"; a catalog has the folders {', '.join(f + '/' for f in KIND_FOLDERS)}"
+        )
+        raise LlmcatError(f"'{root}' (from {source}) holds no catalog entries{hint}")
     return root
 
 
-def open_catalog(root: Path, use_cache: bool = True) -> Catalog:
-    """A valid catalog for queries; an invalid one is an error that points at `llmcat validate`."""
-    from llmcat import index
+def files_inside(root: Path, paths: list[Path]) -> list[Path]:
+    """The paths `validate` is asked to report on; one that does not exist or lies outside the
+    catalog folder is a usage error (it would otherwise pass as "ok": nothing to report)."""
+    from llmcat.problems import UsageError
 
-    return index.load(root, use_cache=use_cache)
+    inside = root.resolve()
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"'{path}' does not exist")
+        resolved = Path(os.path.abspath(path)).parent.resolve() / Path(path).name
+        if inside != resolved and inside not in resolved.parents:
+            raise UsageError(f"'{path}' is outside the catalog folder {root}")
+    return paths
+
+
+# --- freshness key ------------------------------------------------------------------------
+
+
+def _code_stamps() -> list[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of llmcat's own source files: an edit or upgrade rebuilds."""
+    package = os.path.dirname(__file__)
+    out = []
+    for folder in (package, os.path.join(package, "cli"), os.path.join(package, "net")):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                out.append((name, st.st_size, st.st_mtime_ns))
+    return out
+
+
+def code_key() -> str:
+    from llmcat.database import FORMAT
+
+    return blake2b(repr((FORMAT, __version__, _code_stamps())).encode(), digest_size=16).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return blake2b(path.read_bytes(), digest_size=20).hexdigest()
+    except OSError:
+        return ""
+
+
+def _content_check() -> bool:
+    mode = os.environ.get(CHECK_ENV, "stat")
+    if mode not in ("stat", "content"):
+        raise LlmcatError(f"{CHECK_ENV} is '{mode}'; use stat (the default) or content")
+    return mode == "content"
+
+
+class Fingerprint(NamedTuple):
+    key: str
+    code: str
+    racy: dict[str, int]  # relative path -> mtime_ns, of the files too recent to trust by mtime
+
+
+def fingerprint(found: Discovery) -> Fingerprint:
+    """The database key: changes with any added, removed or edited file, with llmcat's code,
+    version and database format. With LLMCAT_CACHE_CHECK=content, files count by content."""
+    stamped_at = time.time_ns()
+    code = code_key()
+    if _content_check():
+        contents = [(f.relative, _file_digest(found.root / f.relative)) for f in found.files]
+        material = repr((code, str(found.root), "content", contents))
+        return Fingerprint(blake2b(material.encode(), digest_size=20).hexdigest(), code, {})
+    material = repr((code, str(found.root), found.files))
+    recent = stamped_at - RACY_NS
+    racy = {f.relative: f.mtime_ns for f in found.files if f.mtime_ns >= recent}
+    return Fingerprint(blake2b(material.encode(), digest_size=20).hexdigest(), code, racy)
+
+
+def database_path(root: Path) -> Path:
+    return cache_dir() / f"{DB_PREFIX}{blake2b(str(root).encode(), digest_size=10).hexdigest()}{DB_SUFFIX}"
+
+
+# --- storage: reading -----------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        f"file:{_uri_path(path)}?mode=ro", uri=True, check_same_thread=False, factory=GuardedConnection
+    )
+    assert isinstance(conn, GuardedConnection)
+    conn.location = str(path)
+    return conn
+
+
+def _uri_path(path: Path) -> str:
+    return str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+
+
+def _open_stored(root: Path, path: Path, fp: Fingerprint) -> DbCatalog | None:
+    """The stored database when it is whole, of this format and built from exactly these files."""
+    from llmcat.database import FORMAT
+
+    try:
+        conn = _connect(path)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            conn.close()
+            return None
+        meta = dict(conn.execute("SELECT name, value FROM meta WHERE name IN ('key', 'root')").fetchall())
+        if meta.get("key") != fp.key or meta.get("root") != str(root):
+            conn.close()
+            return None
+        racy = conn.execute("SELECT file, mtime_ns, digest FROM racy").fetchall()
+        if racy and not _racy_files_unchanged(root, path, racy):
+            conn.close()
+            return None
+        return DbCatalog(str(root), conn, str(path))
+    except (sqlite3.Error, DamagedDatabase):
+        conn.close()
+        return None
+
+
+def _racy_files_unchanged(root: Path, path: Path, racy: list[tuple[str, int, str]]) -> bool:
+    """Whether the files too recent to trust at the build still have the content it read.
+    Those now old enough are trusted from here on (their rows are removed, when the
+    database can be written)."""
+    if any(_file_digest(root / file) != digest for file, _, digest in racy):
+        return False
+    trusted_before = time.time_ns() - RACY_NS
+    old = [(file,) for file, mtime, _ in racy if mtime < trusted_before]
+    if old:
+        try:
+            with sqlite3.connect(path) as conn:
+                conn.executemany("DELETE FROM racy WHERE file = ?", old)
+            conn.close()
+        except sqlite3.Error:
+            pass
+    return True
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+class Previous:
+    """What a build can take from the previous database of the same catalog (same format and
+    code): the records of files unchanged since (same size and mtime, and old enough to be
+    trusted then), and the verdicts of entries whose lineage reaches no changed entry."""
+
+    def __init__(self, conn: sqlite3.Connection | None = None, root: Path | None = None) -> None:
+        self.conn = conn
+        self.root = root
+        self.records: dict[Path, Any] = {}
+        self.ids: set[str] = set()
+        self.clean: set[str] = set()  # entries whose stored verdict still holds
+
+    @classmethod
+    def read(cls, root: Path, path: Path, found: Discovery, fp: Fingerprint) -> Previous:
+        """Anything amiss with the previous database means reusing nothing."""
+        import json
+
+        if not path.exists() or os.environ.get(CHECK_ENV) == "content":
+            return cls()
+        try:
+            conn = _connect(path)
+            meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+            if meta.get("code") != fp.code or meta.get("root") != str(root):
+                conn.close()
+                return cls()
+            racy = {row[0] for row in conn.execute("SELECT file FROM racy")}
+            stamps = {f.relative: f for f in found.files}
+            previous = cls(conn, root)
+            for entry_id, file, size, mtime, record in conn.execute(
+                "SELECT id, file, size, mtime_ns, record FROM entries"
+            ):
+                previous.ids.add(entry_id)
+                now = stamps.get(file)
+                if now is not None and now.size == size and now.mtime_ns == mtime and file not in racy:
+                    previous.records[root / file] = json.loads(record)
+            return previous
+        except (sqlite3.Error, ValueError, DamagedDatabase):
+            return cls()
+
+    def prepare(self, catalog: Catalog) -> None:
+        """Before the rules across entries run: mark the entries whose verdict can be reused and
+        hand their stored verdicts to the catalog (the lineage code reads them from there)."""
+        if self.conn is None or self.root is None:
+            return
+        changed = {i for i, file in catalog.files.items() if self.root / file not in self.records}
+        changed |= self.ids - set(catalog.records)
+        self.clean = set(catalog.records) - _dependents(catalog, changed)
+        catalog.verdicts = _StoredVerdicts(self.conn, self.clean)
+
+    def verdict_row(self, entry_id: str) -> tuple[str, str, str] | None:
+        """(declared, effective, verdict JSON) stored for a clean entry."""
+        if self.conn is None or entry_id not in self.clean:
+            return None
+        row = self.conn.execute(
+            "SELECT declared, commercial, verdict FROM entries WHERE id = ?", (entry_id,)
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+class _StoredVerdicts(Mapping[str, Any]):
+    def __init__(self, conn: sqlite3.Connection, clean: set[str]) -> None:
+        self._conn = conn
+        self._clean = clean
+
+    def __getitem__(self, entry_id: str) -> Any:
+        import json
+
+        if entry_id not in self._clean:
+            raise KeyError(entry_id)
+        return json.loads(self._conn.execute("SELECT verdict FROM entries WHERE id = ?", (entry_id,)).fetchone()[0])
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._clean
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._clean)
+
+    def __len__(self) -> int:
+        return len(self._clean)
+
+
+def _dependents(catalog: Catalog, changed: set[str]) -> set[str]:
+    """The changed entries and every entry whose verdict may read one of them: through its
+    lineage, its licenses, or the output terms of its generators (any change to a license
+    may move those, so then every entry with generators counts)."""
+    from llmcat.catalog import upstream_ids
+
+    if not changed:
+        return set()
+    readers: dict[str, list[str]] = {}
+    with_generators = []
+    for entry_id, record in catalog.records.items():
+        for parent in upstream_ids(record):
+            readers.setdefault(parent, []).append(entry_id)
+        if record.get("generated_by"):
+            with_generators.append(entry_id)
+    license_changed = any(i not in catalog.records or catalog.records[i]["kind"] == "license" for i in changed)
+    dirty = set(changed) | (set(with_generators) if license_changed else set())
+    frontier = list(dirty)
+    while frontier:
+        for reader in readers.get(frontier.pop(), []):
+            if reader not in dirty:
+                dirty.add(reader)
+                frontier.append(reader)
+    return dirty
+
+
+def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, previous: Previous) -> None:
+    """Validate, then write: an invalid catalog is an error and nothing is stored."""
+    from llmcat import lineage
+    from llmcat.database import FileStamp, write_catalog
+    from llmcat.gcpause import collector_paused
+    from llmcat.validate import validate_catalog
+
+    with collector_paused():
+        report, catalog = validate_catalog(root, discovery=found, known=previous.records, prepare=previous.prepare)
+        if report.errors:
+            first = report.errors[0].format()
+            raise LlmcatError(
+                f"the catalog at {root} has {len(report.errors)} error(s), first: {first}\n"
+                f"run `llmcat validate --catalog {root}` to see them all"
+            )
+        stamp_of = {f.relative: f for f in found.files}
+        stamps = {i: FileStamp(*stamp_of[catalog.files[i]]) for i in catalog.records}
+        verdicts = lineage.cache_for(catalog)
+        racy = [(file, mtime, _file_digest(root / file)) for file, mtime in fp.racy.items()]
+        meta = {
+            "key": fp.key,
+            "code": fp.code,
+            "root": str(root),
+            "llmcat_version": __version__,
+            "built_at": str(time.time()),
+        }
+
+        def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
+            for entry_id in catalog.records:
+                stored = previous.verdict_row(entry_id)
+                if stored is None:
+                    computed = verdicts.get(entry_id).to_json()
+                    stored = (computed["declared"], computed["effective"], dumps(computed))
+                yield entry_id, *stored
+
+        write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
+
+
+def build_into(root: Path, target: Path | None) -> DbCatalog:
+    """Build the database of ``root`` at ``target`` (written under a temporary name, then
+    renamed), or in memory when ``target`` is None."""
+    root = root.resolve()
+    found = discover(root)
+    return _build_at(root, found, fingerprint(found), target, Previous())
+
+
+def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous) -> DbCatalog:
+    if target is None:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        _build(root, found, fp, conn, previous)
+        return DbCatalog(str(root), conn, ":memory:")
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            _build(root, found, fp, conn, previous)
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return DbCatalog(str(root), _connect(target), str(target))
+
+
+def open_catalog(root: Path, use_cache: bool = True, warn: Warn | None = None) -> DbCatalog:
+    """A valid catalog for queries; an invalid one is an error that points at `llmcat validate`."""
+    root = root.resolve()
+    found = discover(root)
+    fp = fingerprint(found)
+    if not use_cache:
+        return _build_at(root, found, fp, None, Previous())
+    path = database_path(root)
+    if not found.problems:
+        stored = _open_stored(root, path, fp)
+        if stored is not None:
+            return stored
+    previous = Previous.read(root, path, found, fp)
+    try:
+        return _build_at(root, found, fp, path, previous)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if warn:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            warn(f"the cache folder {path.parent} cannot be written ({reason}); answering from memory")
+        return _build_at(root, found, fp, None, previous)
+    finally:
+        previous.close()
+
+
+# --- cache administration ----------------------------------------------------------------------
+
+
+class CachedDatabase(NamedTuple):
+    path: str
+    root: str
+    entries: int
+    size: int  # bytes
+    built: float  # when, seconds since the epoch
+    exists: bool  # whether its catalog folder is still there
+
+
+def cached_databases() -> list[CachedDatabase]:
+    """Every catalog database in the cache folder, newest first (unreadable ones skipped)."""
+    found = []
+    for path in cache_dir().glob(f"{DB_PREFIX}*{DB_SUFFIX}"):
+        try:
+            conn = _connect(path)
+            try:
+                meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+            finally:
+                conn.close()
+            found.append(
+                CachedDatabase(
+                    str(path),
+                    meta["root"],
+                    int(meta["entries"]),
+                    path.stat().st_size,
+                    float(meta["built_at"]),
+                    os.path.isdir(meta["root"]),
+                )
+            )
+        except (OSError, sqlite3.Error, KeyError, ValueError, DamagedDatabase):
+            continue
+    return sorted(found, key=lambda c: -c.built)
+
+
+# What llmcat writes in the cache folder: databases, their temporary files, network results.
+CACHE_PATTERNS = (f"{DB_PREFIX}*{DB_SUFFIX}", f".{DB_PREFIX}*", "links.json", "hub.json", ".links*", ".hub*")
+
+
+def clear_cache() -> tuple[int, int]:
+    """Remove what llmcat keeps in the cache folder (and nothing else); (files, bytes) removed."""
+    files = size = 0
+    for pattern in CACHE_PATTERNS:
+        for path in cache_dir().glob(pattern):
+            try:
+                size += path.stat().st_size
+                path.unlink()
+                files += 1
+            except OSError:
+                continue
+    return files, size
+
+
+def prune_databases() -> list[CachedDatabase]:
+    """Remove the databases of catalog folders that no longer exist; return them."""
+    removed = []
+    for db in cached_databases():
+        if not db.exists:
+            try:
+                os.unlink(db.path)
+                removed.append(db)
+            except OSError:
+                continue
+    return removed
+
+
+def dumps(data: Any) -> str:
+    from llmcat.database import dumps as to_json
+
+    return to_json(data)
+
+
+def export_sqlite(root: Path, out: Path) -> DbCatalog:
+    """Write the database of the catalog at ``root`` to ``out`` (replacing it)."""
+    return build_into(root, out)

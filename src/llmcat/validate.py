@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from llmcat import lineage
+from llmcat import lineage, references
 from llmcat.catalog import Catalog, Record, fold
+from llmcat.discover import Discovery, discover
 from llmcat.errors_map import field_path, known_fields, problems_from_validation
 from llmcat.gcpause import collector_paused
-from llmcat.index import catalog_files
 from llmcat.models import FOLDER_BY_KIND, KIND_BY_FOLDER, LICENSE_KEYS_BY_KIND, MODEL_BY_KIND
 from llmcat.problems import Problem, Report, Severity
 from llmcat.yamlio import Document, load_file
@@ -46,10 +46,6 @@ class _Pending:
     message: str
     code: str
     severity: Severity = "error"
-
-
-def discover(root: Path) -> list[Path]:
-    return catalog_files(root)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -248,8 +244,14 @@ def validate_catalog(
     extra_rules: Sequence[ExtraRule] = (),
     jobs: int | None = None,
     known: Mapping[Path, Record] | None = None,
+    discovery: Discovery | None = None,
+    prepare: Callable[[Catalog], None] | None = None,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
+
+    ``discovery``: the files found under ``root`` (the store walks once for its key and for
+    this); by default the folder is walked here. ``prepare`` sees the catalog before the rules
+    across entries run (the store hands it the verdicts it can reuse).
 
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
@@ -257,7 +259,8 @@ def validate_catalog(
     catalog always run over every entry.
     """
     with collector_paused():
-        return _validate(root.resolve(), only, extra_rules, jobs, known or {})
+        root = root.resolve()
+        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare)
 
 
 def _validate(
@@ -266,13 +269,15 @@ def _validate(
     extra_rules: Sequence[ExtraRule],
     jobs: int | None,
     known: Mapping[Path, Record],
+    discovery: Discovery,
+    prepare: Callable[[Catalog], None] | None = None,
 ) -> tuple[Report, Catalog]:
-    report = Report()
+    report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
     paths: dict[str, str] = {}
     files: dict[str, Path] = {}
     seen_ids: dict[str, str] = {}
-    found = discover(root)
+    found = discovery.paths()
     checked = iter(check_files([p for p in found if p not in known], root, jobs))
     for path in found:
         record, problems = (known[path], []) if path in known else next(checked)
@@ -292,13 +297,18 @@ def _validate(
         paths[record["id"]] = shown
         files[record["id"]] = path
     catalog = Catalog(str(root), records, paths)
+    catalog.files = {i: path.relative_to(root).as_posix() for i, path in files.items()}
+    if prepare is not None:
+        prepare(catalog)
     pending = list(_cross_entry_rules(catalog))
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
     report.problems.extend(_locate(pending, catalog, files, jobs))
     if only:
-        wanted = {display_path(p.resolve(), root) for p in only}
-        report.problems = [p for p in report.problems if p.path in wanted]
+        wanted = tuple(display_path(Path(os.path.abspath(p)).parent.resolve() / Path(p).name, root) for p in only)
+        report.problems = [
+            p for p in report.problems if p.path in wanted or p.path.startswith(tuple(w + os.sep for w in wanted))
+        ]
     report.problems.sort(key=lambda p: (p.path, p.line, p.column, p.code))
     return report, catalog
 
@@ -331,13 +341,6 @@ def _locate(
                 )
             )
     return out
-
-
-_REF_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("base_model", "model", "base model"),
-    ("trained_on", "dataset", "dataset"),
-    ("derived_from", "dataset", "dataset"),
-)
 
 
 def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
@@ -379,16 +382,12 @@ def _reference(catalog: Catalog, entry_id: str, loc: Loc, target: str, want_kind
 
 
 def _check_references(catalog: Catalog, entry_id: str, record: Record) -> Iterable[_Pending]:
-    for name, want_kind, what in _REF_FIELDS:
-        value = record.get(name)
-        if isinstance(value, str):
-            yield from _reference(catalog, entry_id, (name,), value, want_kind, what)
-        elif isinstance(value, list):
-            for i, target in enumerate(value):
-                yield from _reference(catalog, entry_id, (name, i), target, want_kind, what)
-    replaced_by = record.get("replaced_by")
-    if replaced_by:
-        yield from _reference(catalog, entry_id, ("replaced_by",), replaced_by, record["kind"], "entry")
+    for ref, position, target in references.targets(record):
+        if ref.field == "based_on":
+            continue  # a license's, checked with the licenses
+        loc: Loc = (ref.field, position) if isinstance(record[ref.field], list) else (ref.field,)
+        want = record["kind"] if ref.target == "same" else ref.target
+        yield from _reference(catalog, entry_id, loc, target, want, ref.what)
     if record.get("base_model") == entry_id:
         yield _Pending(entry_id, ("base_model",), "an entry cannot be its own base model", "cycle")
 

@@ -52,6 +52,7 @@ COMMAND_MODULES = {
     "diff": "contrib",
     "draft": "contrib",
     "watch": "contrib",
+    "export": "export",
 }
 
 

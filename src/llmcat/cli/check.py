@@ -43,19 +43,25 @@ def validate(
         str | None,
         typer.Option("--stale", help="Warn on sources not checked for this long (365d, 52w, 1y) or never recorded."),
     ] = None,
+    max_errors: Annotated[
+        int | None, typer.Option("--max-errors", min=1, help="Show at most this many errors (all are counted).")
+    ] = None,
 ) -> None:
     """Check every catalog file and the rules across entries; exit 1 on problems."""
     import datetime as dt
 
     from llmcat.checks import validate_with_all_rules
-    from llmcat.store import catalog_dir
+    from llmcat.store import catalog_dir, files_inside
     from llmcat.validate import parse_age, stale_sources
 
     try:
         extra = [stale_sources(parse_age(stale), dt.date.today())] if stale else []
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    report = validate_with_all_rules(catalog_dir(catalog), paths or [], extra)
+    root = catalog_dir(catalog)
+    report = validate_with_all_rules(root, files_inside(root, paths or []), extra)
+    if max_errors:
+        report.limit_errors(max_errors)
     render.REPORTERS[render.pick_format(output_format.value)](report, strict)
     if report.status(strict) == "fail":
         raise typer.Exit(1)

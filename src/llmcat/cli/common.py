@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from llmcat import render
-from llmcat.problems import LlmcatError
+from llmcat.problems import LlmcatError, UsageError
 
 if TYPE_CHECKING:
-    from llmcat.catalog import Catalog
+    from llmcat.dbcatalog import DbCatalog
     from llmcat.query import Query
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,8 +28,32 @@ CatalogOpt = Annotated[
         show_default=False,
     ),
 ]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read the YAML files; do not use the index cache.")]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Build the catalog database in memory from the YAML files; keep nothing.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the documented contract) to stdout.")]
+
+
+class OutputFormat(str, Enum):
+    """The formats of search, show and fit (render_query.FORMATS); --json is --format json."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    yaml = "yaml"
+
+
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", help="Output format (table, or json/csv/markdown/yaml for tools).")
+]
+
+
+def output_format(fmt: OutputFormat, as_json: bool) -> str:
+    """`--json` is `--format json`; with another --format it asks for two formats: a usage error."""
+    if as_json and fmt not in (OutputFormat.table, OutputFormat.json):
+        raise UsageError(f"--json and --format {fmt.value} ask for two formats; use one")
+    return "json" if as_json else fmt.value
 
 
 def handles_errors(func: F) -> F:
@@ -56,6 +80,7 @@ class Kind(str, Enum):
     model = "model"
     dataset = "dataset"
     toolkit = "toolkit"
+    license = "license"
 
 
 class StatusChoice(str, Enum):
@@ -193,7 +218,11 @@ def build_query(
     )
 
 
-def open_for_query(catalog: Path | None, no_cache: bool) -> Catalog:
+def open_for_query(catalog: Path | None, no_cache: bool) -> DbCatalog:
     from llmcat.store import catalog_dir, open_catalog
 
-    return open_catalog(catalog_dir(catalog), use_cache=not no_cache)
+    return open_catalog(catalog_dir(catalog), use_cache=not no_cache, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    render.note(f"warning: {message}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
@@ -15,6 +15,7 @@ from llmcat.cli.common import (
     CatalogOpt,
     CommercialOpt,
     FamilyOpt,
+    FormatOpt,
     JsonOpt,
     LangOpt,
     LangUiOpt,
@@ -22,6 +23,7 @@ from llmcat.cli.common import (
     NoCacheOpt,
     NoConditionsOpt,
     OrgOpt,
+    OutputFormat,
     ParamsOpt,
     Policy,
     PolicyOpt,
@@ -30,6 +32,7 @@ from llmcat.cli.common import (
     build_query,
     handles_errors,
     open_for_query,
+    output_format,
 )
 from llmcat.problems import UsageError
 from llmcat.vocab import (
@@ -166,7 +169,7 @@ class FitResult(NamedTuple):
 
 def apply_fit(
     catalog: Catalog,
-    hits: list[Hit],
+    hits: Iterable[Hit],
     vram: str,
     mode: str,
     recipe: Recipe | None = None,
@@ -245,6 +248,7 @@ def fit(
     as_of: AsOfOpt = None,
     policy: PolicyOpt = Policy.strict,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many results.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
     as_json: JsonOpt = False,
     lang_ui: LangUiOpt = None,
     catalog: CatalogOpt = None,
@@ -272,14 +276,17 @@ def fit(
         as_of=as_of,
         policy=policy,
     )
-    result = apply_fit(cat, query.search(cat, q), vram, mode, recipe, precision, ram)
+    result = apply_fit(cat, query.stream(cat, q), vram, mode, recipe, precision, ram)
     hits = result.hits[:limit] if limit else result.hits
     note_skipped(result.skipped, hits)
-    if as_json:
-        render_query.search_json(hits)
-        return
+    chosen = output_format(fmt, as_json)
     if not hits:
         render.note(f"no model fits {parse_gib(vram):g} GiB for {mode}")
+    if chosen != "table":
+        if hits or chosen == "json":
+            render_query.write_hits(hits, chosen, "en", result.columns)
+        return
+    if not hits:
         return
     render_query.search_table(hits, render_query.ui_language(lang_ui.value if lang_ui else None), result.columns)
     render.note(

@@ -14,6 +14,7 @@ from llmcat.cli.common import (
     CatalogOpt,
     CommercialOpt,
     FamilyOpt,
+    FormatOpt,
     JsonOpt,
     KindOpt,
     LangOpt,
@@ -22,6 +23,7 @@ from llmcat.cli.common import (
     NoCacheOpt,
     NoConditionsOpt,
     OrgOpt,
+    OutputFormat,
     ParamsOpt,
     Policy,
     PolicyOpt,
@@ -31,6 +33,7 @@ from llmcat.cli.common import (
     complete_ids,
     handles_errors,
     open_for_query,
+    output_format,
 )
 from llmcat.cli.fit import (
     AttentionOpt,
@@ -42,19 +45,11 @@ from llmcat.cli.fit import (
     LoraTargetsOpt,
     PrecisionOpt,
 )
-from llmcat.problems import LlmcatError, UsageError
+from llmcat.problems import LlmcatError
 from llmcat.vocab import LORA_RANK
 
 if TYPE_CHECKING:
     from llmcat.catalog import Record
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    yaml = "yaml"
 
 
 class SortKey(str, Enum):
@@ -101,18 +96,15 @@ def search(
     attention: AttentionOpt = "flash",
     sort: Annotated[SortKey, typer.Option("--sort", help="Sort order.")] = SortKey.id,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many results.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     as_json: JsonOpt = False,
     lang_ui: LangUiOpt = None,
     catalog: CatalogOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Find entries by text and filters; --commercial follows the lineage."""
-    from llmcat import query
-    from llmcat.render_query import ui_language
+    from llmcat import query, render_query
 
-    if as_json and output_format not in (OutputFormat.table, OutputFormat.json):
-        raise UsageError(f"--json and --format {output_format.value} ask for two formats; use one")
     cat = open_for_query(catalog, no_cache)
     q = build_query(
         text=text,
@@ -140,28 +132,13 @@ def search(
         hits, extra, skipped = apply_fit(cat, hits, fits, mode, recipe, precision, vram_option="--fits")
         hits = hits[:limit] if limit else hits
         note_skipped(skipped, hits)
-    fmt = OutputFormat.json if as_json else output_format
+    chosen = output_format(fmt, as_json)
     if not hits:
-        render.note("no entries match")
-        if fmt == OutputFormat.json:
+        render.note(query.why_empty(cat, q).text() if not fits else "no entries match: no model fits")
+        if chosen == "json":
             render.write("[]")
         return
-    _print_hits(hits, fmt, ui_language(lang_ui.value if lang_ui else None), extra)
-
-
-def _print_hits(hits: list, fmt: OutputFormat, lang: str, extra: list[tuple[str, str, int]]) -> None:  # type: ignore[type-arg]
-    from llmcat import render_query
-
-    if fmt == OutputFormat.json:
-        render_query.search_json(hits)
-    elif fmt == OutputFormat.csv:
-        render_query.search_csv(hits)
-    elif fmt == OutputFormat.markdown:
-        render_query.search_markdown(hits)
-    elif fmt == OutputFormat.yaml:
-        render.write(render.dump_yaml([h.to_json() for h in hits]))
-    else:
-        render_query.search_table(hits, lang, extra)
+    render_query.write_hits(hits, chosen, render_query.ui_language(lang_ui.value if lang_ui else None), extra)
 
 
 IdArg = Annotated[str, typer.Argument(help="An id, alias (悟道·天鹰) or family (pythia).", autocompletion=complete_ids)]
@@ -171,6 +148,7 @@ IdArg = Annotated[str, typer.Argument(help="An id, alias (悟道·天鹰) or fam
 @handles_errors
 def show(
     name: IdArg,
+    fmt: FormatOpt = OutputFormat.table,
     as_json: JsonOpt = False,
     as_of: AsOfOpt = None,
     policy: PolicyOpt = Policy.strict,
@@ -188,19 +166,29 @@ def show(
     verdicts = VerdictCache(cat)
     pol: Literal["strict", "declared"] = "declared" if policy == Policy.declared else "strict"
     lang = render_query.ui_language(lang_ui.value if lang_ui else None)
+    chosen = output_format(fmt, as_json)
     if len(ids) > 1:
         hits = [query.Hit(cat.records[i], verdicts.get(i, as_of, pol)) for i in ids]
-        if as_json:
-            render_query.search_json(hits)
-        else:
+        if chosen == "table":
             render_query.show_family(name, hits, lang)
+        else:
+            render_query.write_hits(hits, chosen, lang)
         return
     record = cat.records[ids[0]]
     _note_if_not_yet_existing(record, as_of)
     verdict = verdicts.get(ids[0], as_of, pol)
-    rows = hardware_rows(record, cat.records.get)
-    if as_json:
-        render_query.show_json(record, verdict, {"memory": rows} if rows else None)
+    license_page = record["kind"] == "license"
+    users = cat.license_users(record["id"]) if license_page else {}
+    rows = [] if license_page else hardware_rows(record, cat.records.get)
+    extra: dict[str, object] = {"used_by": users} if license_page else {"memory": rows} if rows else {}
+    if chosen == "json":
+        render_query.show_json(record, verdict, extra)
+    elif chosen == "yaml":
+        render_query.show_yaml(record, verdict, extra)
+    elif chosen != "table":
+        render_query.write_hits([query.Hit(record, verdict)], chosen, lang)
+    elif license_page:
+        render_query.show_license(record, verdict, lang, users)
     else:
         render_query.show_entry(cat, record, verdict, lang, rows)
 
@@ -224,9 +212,16 @@ def why(
     if len(ids) > 1:
         raise LlmcatError(f"'{name}' names {len(ids)} entries ({', '.join(ids[:6])}...); pick one id")
     pol: lineage.Policy = "declared" if policy == Policy.declared else "strict"
-    _note_if_not_yet_existing(cat.records[ids[0]], as_of)
+    record = cat.records[ids[0]]
+    _note_if_not_yet_existing(record, as_of)
     if as_json:
-        render.write(render.dump_json(lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))))
+        tree = lineage.node_json(lineage.explain(cat, ids[0], as_of, pol))
+        if record["kind"] == "license":
+            tree["used_by"] = cat.license_users(ids[0])
+        render.write(render.dump_json(tree))
+        return
+    if record["kind"] == "license":
+        render_query.why_license(record, cat.license_users(ids[0]))
         return
     render_query.why_tree(
         lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)

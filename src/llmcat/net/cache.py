@@ -20,7 +20,16 @@ from typing import Any, NamedTuple
 from llmcat.fsutil import cache_dir, write_atomic
 from llmcat.net.states import CACHED_STATES
 
-__all__ = ["CACHED_STATES", "NAMES", "Asked", "ResultCache", "parse_ttl", "prune_expired"]
+__all__ = [
+    "CACHED_STATES",
+    "NAMES",
+    "Asked",
+    "NetworkCache",
+    "ResultCache",
+    "cached_results",
+    "parse_ttl",
+    "prune_expired",
+]
 
 _TTL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.ASCII)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -132,3 +141,26 @@ class ResultCache:
         runs wrote meanwhile)."""
         if self.ttl > 0:
             _save(self.path, {**self._fresh(), **self._data})
+
+
+class NetworkCache(NamedTuple):
+    """One network cache file, for `llmcat cache`."""
+
+    name: str
+    path: str
+    results: int
+    expired: int  # past the time-to-live each was stored under
+    size: int  # bytes
+
+
+def cached_results(now: float | None = None) -> list[NetworkCache]:
+    """The network cache files in the cache folder, with how many of their results have expired."""
+    now = time.time() if now is None else now
+    out = []
+    for name in NAMES:
+        path = _path(name)
+        if path.is_file():
+            results = _load(path)
+            expired = sum(_expired(item, now) for item in results.values())
+            out.append(NetworkCache(name, str(path), len(results), expired, path.stat().st_size))
+    return out

@@ -1,0 +1,39 @@
+"""Which fields of an entry refer to other entries, declared once.
+
+Validation (dangling and wrong-kind references), lineage (the edges a verdict follows), the
+store's `edges` table, `show`'s lineage section and the rebuild's dependency walk all read this
+table: a new reference field is one line here (a test checks that every id-typed field of the
+models is declared). License ids (`license.<role>`, `license_history[].<role>`) are references
+too, kept with the license rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+
+class Reference(NamedTuple):
+    field: str
+    target: str  # the kind referred to; "same" for the entry's own kind
+    what: str  # how messages name the target
+    role: str  # how lineage trees name the edge; "" for references a verdict does not follow
+
+
+REFERENCES: tuple[Reference, ...] = (
+    Reference("base_model", "model", "base model", "base model"),
+    Reference("trained_on", "dataset", "dataset", "trained on"),
+    Reference("derived_from", "dataset", "dataset", "derived from"),
+    Reference("replaced_by", "same", "entry", ""),
+    Reference("based_on", "license", "license", ""),
+)
+LINEAGE: tuple[Reference, ...] = tuple(r for r in REFERENCES if r.role)
+LINEAGE_FIELDS: tuple[str, ...] = tuple(r.field for r in LINEAGE)
+
+
+def targets(record: dict[str, Any], refs: tuple[Reference, ...] = REFERENCES) -> Iterator[tuple[Reference, int, str]]:
+    """(reference, position in its list or 0, target id) of every reference a record makes."""
+    for ref in refs:
+        value = record.get(ref.field)
+        for position, target in enumerate([value] if isinstance(value, str) else value or []):
+            yield ref, position, target
