@@ -1,4 +1,5 @@
-"""Write the generated artefacts: JSON Schemas (schema/), the README field table, docs/cli.md, docs/database.md."""
+"""Write the generated artefacts: JSON Schemas (schema/), the README field table, docs/cli.md, docs/database.md,
+docs/catalog.md and docs/catalog.zh.md (the catalog as a list people read on GitHub)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,11 @@ if __name__ == "__main__":
 
     (ROOT / "docs" / "database.md").write_text(database_doc(), encoding="utf-8")
     print("wrote docs/database.md")
+    from llmcat import export, query
+    from llmcat.store import default_catalog_dir, open_catalog
+
+    hits = query.search(open_catalog(default_catalog_dir(), use_cache=False), query.Query())
+    for name, lang in (("catalog.md", "en"), ("catalog.zh.md", "zh")):
+        text = export.to_markdown(hits, lang)
+        (ROOT / "docs" / name).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        print(f"wrote docs/{name}")

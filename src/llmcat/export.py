@@ -21,11 +21,12 @@ from llmcat.quantity import format_count
 from llmcat.query import Hit, entry_json
 
 _ENTRY = ("id", "kind", "name", "aliases", "organization", "family", "released", "status", "status_note", "replaced_by")
-_MODEL = ("params", "architecture", "context_length", "training_tokens", "base_model", "trained_on")
+_MODEL = ("params", "active_params", "architecture", "context_length", "training_tokens", "base_model", "trained_on")
 _CONFIG = ("layers", "hidden_size", "attention_heads", "kv_heads", "vocab_size", "intermediate_size")
 _DATASET = ("size_tokens", "size_samples", "size_disk_gb", "origin", "generated_by", "derived_from")
 _TOOLKIT = ("stages", "methods", "supports")
-_LINKS = ("repo", "homepage", "paper", "huggingface", "docs")
+_LINKS = ("repo", "homepage", "paper", "huggingface", "modelscope", "docs")
+_LICENSE = ("spdx", "url", "commercial", "based_on", "hub_ids", "applies_to_outputs_of", "conditions", "obligations")
 CSV_COLUMNS: tuple[str, ...] = (
     *_ENTRY,
     "languages",
@@ -51,6 +52,9 @@ CSV_COLUMNS: tuple[str, ...] = (
     *(f"links_{name}" for name in _LINKS),
     "license_history",
     "hardware",
+    "quantized",
+    *_LICENSE,
+    "thresholds",
     "sources",
 )
 
