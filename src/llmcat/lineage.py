@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 from llmcat.catalog import Catalog, Record
 from llmcat.dates import day
 from llmcat.references import LINEAGE, targets
+from llmcat.thresholds import license_conditions
 
 Status = Literal["no", "unknown", "conditional", "yes"]
 Policy = Literal["strict", "declared"]
@@ -336,7 +337,7 @@ def _compute(
     )
     node.reasons.append(own)
     if lic_record:
-        node.conditions = _tagged(lic_record.get("conditions", []), lic_record)
+        node.conditions = _tagged(license_conditions(lic_record), lic_record)
         node.obligations = _tagged(lic_record.get("obligations", []), lic_record)
     if policy == "strict":
         for child in _upstream(catalog, record, as_of, policy, visiting, memo):

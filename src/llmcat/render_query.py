@@ -20,6 +20,7 @@ from llmcat.catalog import Catalog, Record
 from llmcat.quantity import format_count
 from llmcat.query import Hit, entry_json, lineage_of
 from llmcat.render import dump_json, dump_yaml, plain, safe, safe_line, stdout_console, write
+from llmcat.thresholds import license_conditions
 
 if TYPE_CHECKING:  # panels (show) and trees (why) are imported by the commands that draw them
     from rich.panel import Panel
@@ -430,9 +431,13 @@ def _facts(record: Record, labels: dict[str, str]) -> KeyValues:
             table.add_row(key, plain(record[key]))
     if record.get("context_length"):
         table.add_row("context_length", plain(f"{record['context_length']:,} tokens"))
-    for key in ("params", "training_tokens"):
+    for key in ("params", "active_params", "training_tokens"):
         if record.get(key):
             table.add_row(key, plain(f"{format_count(record[key])} ({record[key]:,})"))
+    for variant in record.get("quantized", []):
+        where = variant.get("huggingface") or variant.get("modelscope") or variant.get("url")
+        bits = f" {variant['bits']}-bit" if variant.get("bits") else ""
+        table.add_row("quantized", plain(f"{variant['format']}{bits}: {where}"))
     for key in ("aliases", "languages", "tags", "stages", "methods", "supports"):
         if record.get(key):
             table.add_row(key, plain(", ".join(record[key])))
@@ -579,8 +584,11 @@ def show_license(record: Record, verdict: lineage.Verdict, lang: str, users: dic
             facts.add_row(key, plain(", ".join(record[key])))
     console.print(facts)
     terms = KeyValues(labels["license"])
-    for label, key in ((labels["conditions"], "conditions"), (labels["obligations"], "obligations")):
-        for number, item in enumerate(record.get(key, [])):
+    for label, items in (
+        (labels["conditions"], license_conditions(record)),
+        (labels["obligations"], record.get("obligations", [])),
+    ):
+        for number, item in enumerate(items):
             terms.add_row(label if number == 0 else "", plain("- " + bilingual(item, lang)))
     if terms.rows:
         console.print(terms)

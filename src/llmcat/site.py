@@ -24,6 +24,7 @@ from llmcat.estimator import Lookup, Recipe
 from llmcat.hardware import hardware_rows, memory
 from llmcat.quantity import format_count
 from llmcat.site_text import KIND_NAME, MODE_NAME, STATUS_NAME, TEXT
+from llmcat.thresholds import license_conditions
 from llmcat.vocab import FIT_ORDER
 
 LANGS = ("en", "zh")
@@ -436,7 +437,7 @@ def license_page(page: Page, catalog: Catalog, lic: Record, inherited: list[str]
         f'<p class="lead">{_text(lic["summary"], page.lang)}</p>',
         f"<section><h2>{t['facts']}</h2>{_dl(rows)}</section>",
         "<section>"
-        + _terms(t["conditions"], lic.get("conditions", []), page.lang)
+        + _terms(t["conditions"], license_conditions(lic), page.lang)
         + _terms(t["obligations"], lic.get("obligations", []), page.lang)
         + "</section>",
         f"<section><h2>{t['used_by']}</h2>"

@@ -171,8 +171,9 @@ ParamsOpt = Annotated[
     typer.Option(
         "--params",
         callback=_check_params,
-        help="Parameter range, e.g. 6B..13B, 7B.., ..1B. One value means the counts that round to it "
-        "as written: 7B is 6.5B up to 7.5B (LLaMA-7B's 6.7B is in), 6.7B is 6.65B up to 6.75B.",
+        help="Total parameters (of a mixture of experts too, not the active ones), as a range: 6B..13B, 7B.., "
+        "..1B. One value means the counts that round to it as written: 7B is 6.5B up to 7.5B (LLaMA-7B's 6.7B "
+        "is in), 6.7B is 6.65B up to 6.75B.",
     ),
 ]
 StatusOpt = Annotated[StatusChoice | None, typer.Option("--status", help="Entry status.")]
