@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str]) -> int:
     catalog = validate_catalog(ROOT / "catalog")[1]
-    compared = calibration.compare(calibration.load(catalog.records.get))
+    compared = calibration.compare(calibration.load(catalog.records.get, ROOT / calibration.TABLE))
     if "--rows" in argv:
         print(
             f"{'model':<12} {'mode':<14} {'prec':<5} {'ctx':>5} {'bs':>3} {'measured':>9} {'estimate':>9} {'ratio':>6}"

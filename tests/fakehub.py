@@ -211,6 +211,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     seen: list[tuple[str, str | None]]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hangs up mid-answer is expected here, and the CLI runs in this
+        process, so a traceback printed by a server thread would land in its captured stderr."""
+
 
 @contextmanager
 def fake_hub() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:

@@ -16,7 +16,7 @@ from llmcat.catalog import Catalog
 from llmcat.estimator import Recipe, Shape, Sizing
 from llmcat.validate import validate_catalog
 from llmcat.vocab import BREAKDOWN_TERMS, MODES, PRECISIONS_BY_MODE
-from tests.conftest import CATALOG, Result
+from tests.conftest import CATALOG, ROOT, Result
 
 Run = Callable[..., Result]
 # Qwen-7B's shape (its config.json), a 7.7B decoder with a 152k vocabulary.
@@ -213,7 +213,7 @@ def test_stated_figure_typo_is_caught() -> None:
 
 @pytest.fixture(scope="module")
 def compared(catalog: Catalog) -> list[calibration.Compared]:
-    rows = calibration.load(catalog.records.get)
+    rows = calibration.load(catalog.records.get, ROOT / calibration.TABLE)
     assert all(row.size is not None for row in rows), [row.model for row in rows if row.size is None]
     return calibration.compare(rows)
 

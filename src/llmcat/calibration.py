@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from llmcat.estimator import Lookup, Recipe, Shape, Sizing, estimate, sizing
 
-TABLE = Path(__file__).resolve().parents[2] / "docs" / "memory-measurements.csv"
+TABLE = Path("docs") / "memory-measurements.csv"  # in the repository, not in the installed package
 CARDS = (8, 12, 16, 24, 40, 48, 80)
 # `fit` may say "fits" on a card the measurement exceeds by at most this share.
 SAFE_MARGIN = 0.03
@@ -96,7 +96,8 @@ def _row(fields: dict[str, str], lookup: Lookup) -> Row:
     )
 
 
-def load(lookup: Lookup, path: Path = TABLE) -> list[Row]:
+def load(lookup: Lookup, path: Path) -> list[Row]:
+    """The rows of the table at ``path`` (the repository's ``TABLE``)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return [_row(fields, lookup) for fields in csv.DictReader(handle)]
 
