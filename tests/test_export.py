@@ -92,3 +92,17 @@ def test_export_writes_a_file_whole_and_refuses_what_cannot_be(run: Run, tmp_pat
     assert run("export", str(tmp_path / "a.csv"), "--out", str(tmp_path / "b.csv")).exit_code == 2
     missing = run("export", "--format", "csv", "--out", str(tmp_path / "no" / "such" / "folder.csv"))
     assert missing.exit_code == 1 and "cannot write" in missing.stderr, missing
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("csv", "export.csv"), ("markdown", "export.md"), ("jsonl", "export.jsonl")])
+def test_export_of_the_golden_catalog_is_pinned(
+    run: Run, mini_catalog: Callable[[str | None], Path], fmt: str, name: str
+) -> None:
+    from tests.conftest import GOLDEN, update_golden
+
+    result = run("export", "--format", fmt, "--catalog", str(mini_catalog(None)))
+    expected = GOLDEN / "export" / name
+    if update_golden():
+        expected.parent.mkdir(exist_ok=True)
+        expected.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == expected.read_text(encoding="utf-8"), result

@@ -359,3 +359,12 @@ def test_a_model_without_params_but_with_a_stated_figure_is_answered_by_the_figu
     fit = hardware.best_fit(record, 8)
     assert fit is not None and (fit.precision, fit.memory.gib, fit.memory.basis) == ("int4", 6, "stated")
     assert hardware.best_fit(record, 4) is None
+
+
+def test_fit_names_the_publishers_own_quantized_release_at_the_precision_it_picks(run: Run) -> None:
+    hits = json.loads(run("fit", "--vram", "8", "--family", "qwen", "--json").stdout)
+    fitted = {h["id"]: h["fit"] for h in hits}
+    int4 = fitted["qwen2.5-7b-instruct"]
+    assert int4["precision"] == "int4"
+    assert "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4" in [v.get("huggingface") for v in int4["official_variants"]]
+    assert all(v["bits"] == 4 for v in int4["official_variants"])

@@ -48,7 +48,7 @@ from llmcat.vocab import (
 )
 
 if TYPE_CHECKING:
-    from llmcat.catalog import Catalog
+    from llmcat.catalog import Catalog, Record
     from llmcat.estimator import Recipe
     from llmcat.query import Hit
 
@@ -199,6 +199,9 @@ def apply_fit(
                 skipped.append((record["id"], skip_reason(record, lookup)))
             continue
         hit.extra["fit"] = fit.to_json()
+        official = official_variants(record, fit.precision) if mode == "inference" else []
+        if official:
+            hit.extra["fit"]["official_variants"] = official
         hit.extra["fit_precision"] = fit.precision
         hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
         hit.extra["fit_basis"] = fit.memory.basis
@@ -206,6 +209,15 @@ def apply_fit(
         kept.append(hit)
     kept.sort(key=lambda h: (-(h.record.get("params") or 0), h.record["id"]))
     return FitResult(kept, FIT_COLUMNS, skipped)
+
+
+_BITS = {"int8": 8, "int4": 4}
+
+
+def official_variants(record: Record, precision: str) -> list[dict[str, object]]:
+    """The publisher's own quantized releases at a fit's precision (int4: GPTQ-Int4, AWQ, ...)."""
+    bits = _BITS.get(precision)
+    return [v for v in record.get("quantized", []) if bits and v.get("bits") == bits]
 
 
 def note_skipped(skipped: list[tuple[str, str]], hits: Sequence[Hit] = ()) -> None:
