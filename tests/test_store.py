@@ -480,3 +480,18 @@ def test_a_reader_keeps_reading_while_a_rebuild_replaces_the_database(
     assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7B v2"
     assert reader.records["base-7b"]["name"] == "Base-7B"  # its own, whole, previous database
     assert len(query.search(reader, query.Query())) == 2
+
+
+def test_export_writes_the_same_database_with_the_usual_permissions(run: Callable[..., Result], tmp_path: Path) -> None:
+    out = tmp_path / "out" / "llmcat.db"
+    result = run("export", "--format", "sqlite", str(out))
+    assert result.exit_code == 0 and "wrote" in result.stderr, result
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+    exported = sqlite3.connect(out)
+    stored = store.open_catalog(CATALOG)
+    assert exported.execute("SELECT id, record, verdict FROM entries ORDER BY rowid").fetchall() == (
+        stored.conn.execute("SELECT id, record, verdict FROM entries ORDER BY rowid").fetchall()
+    )
+    assert run("export", str(tmp_path)).exit_code != 0  # a folder is not a file to write

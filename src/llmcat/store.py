@@ -371,15 +371,18 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
         write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
 
 
-def build_into(root: Path, target: Path | None) -> DbCatalog:
+def build_into(root: Path, target: Path | None, shared: bool = False) -> DbCatalog:
     """Build the database of ``root`` at ``target`` (written under a temporary name, then
-    renamed), or in memory when ``target`` is None."""
+    renamed), or in memory when ``target`` is None. ``shared``: the file gets the usual
+    permissions (the umask's), not those of a private cache file."""
     root = root.resolve()
     found = discover(root)
-    return _build_at(root, found, fingerprint(found), target, Previous())
+    return _build_at(root, found, fingerprint(found), target, Previous(), shared)
 
 
-def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous) -> DbCatalog:
+def _build_at(
+    root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous, shared: bool = False
+) -> DbCatalog:
     if target is None:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         _build(root, found, fp, conn, previous)
@@ -397,6 +400,10 @@ def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None
             _build(root, found, fp, conn, previous)
         finally:
             conn.close()
+        if shared:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -504,4 +511,4 @@ def dumps(data: Any) -> str:
 
 def export_sqlite(root: Path, out: Path) -> DbCatalog:
     """Write the database of the catalog at ``root`` to ``out`` (replacing it)."""
-    return build_into(root, out)
+    return build_into(root, out, shared=True)
