@@ -219,9 +219,6 @@ class DbCatalog(Catalog):
         rows = self.conn.execute(f"SELECT id, record FROM entries WHERE kind IN ({marks}) ORDER BY file", wanted)
         return (self._records.decoded(i, text) for i, text in rows.fetchall())
 
-    def export_maps(self) -> dict[str, Any]:  # pragma: no cover - the database holds them as tables
-        raise NotImplementedError
-
     # --- licenses ----------------------------------------------------------------------------
 
     def license_users(self, license_id: str) -> dict[str, list[str]]:
