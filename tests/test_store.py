@@ -488,3 +488,61 @@ def test_a_reader_keeps_reading_while_a_rebuild_replaces_the_database(
     assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7B v2"
     assert reader.records["base-7b"]["name"] == "Base-7B"  # its own, whole, previous database
     assert len(query.search(reader, query.Query())) == 2
+
+
+def test_export_writes_the_same_database_with_the_usual_permissions(run: Callable[..., Result], tmp_path: Path) -> None:
+    out = tmp_path / "out" / "llmcat.db"
+    result = run("export", "--format", "sqlite", str(out))
+    assert result.exit_code == 0 and "wrote" in result.stderr, result
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+    exported = sqlite3.connect(out)
+    stored = store.open_catalog(CATALOG)
+    assert exported.execute("SELECT id, record, verdict FROM entries ORDER BY rowid").fetchall() == (
+        stored.conn.execute("SELECT id, record, verdict FROM entries ORDER BY rowid").fetchall()
+    )
+    assert run("export", str(tmp_path)).exit_code != 0  # a folder is not a file to write
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for table in ("entries", "languages", "tags", "licenses", "edges", "generators", "names", "outputs"):
+        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+        out[table] = sorted(rows, key=repr)
+    return out
+
+
+def test_a_rebuild_in_place_holds_what_a_full_build_writes(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import database
+
+    root = mini_catalog(None)
+    (root / "models" / "chat-7b.yaml").write_text(
+        _model("chat-7b", "base_model: base-7b\nlineage_note:\n  en: Reviewed.\n  zh: 已审阅。\n"), encoding="utf-8"
+    )
+    (root / "models" / "old-1b.yaml").write_text(_model("old-1b"), encoding="utf-8")
+    _age_all(root)
+    store.open_catalog(root).conn.close()
+    path = root / "models" / "base-7b.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B 骆驼 v2"), encoding="utf-8")
+    (root / "models" / "old-1b.yaml").unlink()
+    (root / "models" / "new-2b.yaml").write_text(_model("new-2b", "aliases: [Base-7B]\n"), encoding="utf-8")
+    in_place: list[set[str]] = []
+    original = database.update_catalog
+    monkeypatch.setattr(
+        database,
+        "update_catalog",
+        lambda conn, cat, st, meta, changed, *rest: (
+            in_place.append(changed) or original(conn, cat, st, meta, changed, *rest)
+        ),
+    )
+    updated = store.open_catalog(root)
+    assert in_place == [{"base-7b", "old-1b", "new-2b"}]
+    fresh = store.open_catalog(root, use_cache=False)
+    assert _tables(updated.conn) == _tables(fresh.conn)
+    for needle in ("骆驼", "base-7b 骆驼", "old-1b", "new-2b", "v2"):
+        q = query.Query(text=needle)
+        assert [h.to_json() for h in query.search(updated, q)] == [h.to_json() for h in query.search(fresh, q)]
+    assert list(updated.records) == list(fresh.records) and updated.resolve("base-7b") == ["base-7b"]

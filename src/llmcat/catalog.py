@@ -1,7 +1,7 @@
 """The catalog in memory: JSON-shaped records indexed by id, alias and family.
 
 Records are plain dicts with the YAML field names (numbers normalised), the same objects
-``--json`` prints. Nothing here imports pydantic or yaml, so a warm index can be queried
+``--json`` prints. Nothing here imports pydantic or yaml, so a warm database can be queried
 without them.
 """
 
@@ -20,12 +20,12 @@ def fold(text: str) -> str:
 
 
 class Catalog:
-    """Records by id with their name, family, lineage and output-terms indexes.
+    """Records by id with their name, family, lineage and output-terms indexes, in memory:
+    what validation builds from the YAML files. Queries use its database-backed subclass
+    (`llmcat.dbcatalog.DbCatalog`), which answers the same questions with SQL.
 
-    ``records`` may be a lazy mapping (the index cache reads records on demand); ``maps``
-    lets the cache hand over, lazily, the indexes it computed when it was built; ``columns``
-    and ``verdicts`` are the cache's precomputed search columns and default verdicts (absent
-    when the catalog was read from YAML).
+    ``verdicts``: default verdicts already known (id -> JSON shape), read by the lineage code
+    before it computes one.
     """
 
     def __init__(
@@ -34,15 +34,11 @@ class Catalog:
         records: Mapping[str, Record] | None = None,
         paths: Mapping[str, str] | None = None,
         *,
-        maps: Mapping[str, Any] | None = None,
-        columns: Mapping[str, Any] | None = None,
         verdicts: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self.root = root
         self.records: Mapping[str, Record] = records if records is not None else {}
         self.paths: Mapping[str, str] = paths if paths is not None else {}
-        self.maps = maps
-        self.columns = columns
         self.verdicts = verdicts
         self.files: dict[str, str] = {}  # id -> file relative to root (set by validation)
         self._built: dict[str, Any] | None = None
@@ -52,11 +48,8 @@ class Catalog:
 
     def _map(self, name: str) -> Any:
         if self._built is None:
-            self._built = dict(self.maps) if self.maps is not None else self._build_maps()
+            self._built = self._build_maps()
         return self._built[name]
-
-    def export_maps(self) -> dict[str, Any]:
-        return {name: self._map(name) for name in ("names", "families", "children", "outputs")}
 
     def _build_maps(self) -> dict[str, Any]:
         names: dict[str, list[str]] = {}

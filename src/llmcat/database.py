@@ -355,6 +355,67 @@ def write_catalog(
         conn.execute("ANALYZE")  # statistics for the query planner (sqlite_stat1)
 
 
+LINK_TABLES = ("languages", "tags", "licenses", "edges", "generators", "names")
+
+
+def update_catalog(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    stamps: dict[str, FileStamp],
+    meta: dict[str, str],
+    changed: set[str],
+    dirty: Iterable[tuple[str, str, str, str]],
+    racy: Iterable[tuple[str, int, str]] = (),
+) -> None:
+    """Bring a copy of the previous database up to date: the rows of the ``changed`` entries
+    (added, removed, read again) are replaced, the verdicts of the ``dirty`` ones rewritten;
+    the rest is kept as it is. The result holds what `write_catalog` would write."""
+    text_search = dict(conn.execute("SELECT name, value FROM meta").fetchall()).get("text_search", "instr")
+    with conn:
+        for entry_id in changed:
+            old = conn.execute("SELECT rowid, haystack FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if old is not None and text_search != "instr":
+                conn.execute("INSERT INTO search(search, rowid, haystack) VALUES ('delete', ?, ?)", old)
+            for table in LINK_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE entry_id = ?", (entry_id,))
+            conn.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+        conn.execute("DELETE FROM outputs")
+        seen_outputs: set[str] = set()
+        links: dict[str, list[tuple[Any, ...]]] = {"entries": [], "outputs": []}
+        for entry_id, *verdict in dirty:
+            record = catalog.records[entry_id]
+            if entry_id not in changed:
+                conn.execute(
+                    "UPDATE entries SET declared = ?, commercial = ?, verdict = ? WHERE id = ?", (*verdict, entry_id)
+                )
+                if record.get("generated_by"):  # the output terms of its generators may have moved
+                    conn.execute("DELETE FROM generators WHERE entry_id = ?", (entry_id,))
+                    links.setdefault("generators", []).extend(_link_rows(record, catalog)["generators"])
+                continue
+            row = _entry_row(record, (verdict[0], verdict[1], verdict[2]), catalog.paths[entry_id], stamps[entry_id])
+            links["entries"].append(row)
+            for table, rows in _link_rows(record, catalog).items():
+                if table != "outputs":
+                    links.setdefault(table, []).extend(rows)
+        for record in catalog.licenses():
+            for generator in record.get("applies_to_outputs_of", []):
+                if fold(generator) not in seen_outputs:
+                    seen_outputs.add(fold(generator))
+                    links["outputs"].append((fold(generator), record["id"]))
+        _flush(conn, links)
+        if text_search != "instr":
+            marks = ", ".join("?" * len(changed))
+            conn.execute(
+                f"INSERT INTO search(rowid, haystack) SELECT rowid, haystack FROM entries WHERE id IN ({marks})",
+                list(changed),
+            )
+        conn.execute("DELETE FROM racy")
+        conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)
+        meta = {**meta, "format": str(FORMAT), "text_search": text_search, "entries": str(len(catalog.records))}
+        conn.execute("DELETE FROM meta")
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+
+
 def _flush(conn: sqlite3.Connection, links: dict[str, list[tuple[Any, ...]]]) -> None:
     for table, rows in links.items():
         if rows:

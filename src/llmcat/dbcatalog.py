@@ -93,7 +93,7 @@ class _Records(Mapping[str, Record]):
         return self._conn.execute("SELECT 1 FROM entries WHERE id = ?", (entry_id,)).fetchone() is not None
 
     def __iter__(self) -> Iterator[str]:
-        return (row[0] for row in self._conn.execute("SELECT id FROM entries ORDER BY rowid"))
+        return (row[0] for row in self._conn.execute("SELECT id FROM entries ORDER BY file"))
 
     def __len__(self) -> int:
         if self._count is None:
@@ -107,7 +107,7 @@ class _Records(Mapping[str, Record]):
         return found
 
     def values(self) -> Any:
-        return [self.decoded(i, t) for i, t in self._conn.execute("SELECT id, record FROM entries ORDER BY rowid")]
+        return [self.decoded(i, t) for i, t in self._conn.execute("SELECT id, record FROM entries ORDER BY file")]
 
     def items(self) -> Any:
         return [(r["id"], r) for r in self.values()]
@@ -129,7 +129,7 @@ class _Column(Mapping[str, Any]):
         return _loads(row[0], self._location) if self._decode else row[0]
 
     def __iter__(self) -> Iterator[str]:
-        return (row[0] for row in self._conn.execute("SELECT id FROM entries ORDER BY rowid"))
+        return (row[0] for row in self._conn.execute("SELECT id FROM entries ORDER BY file"))
 
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM entries").fetchone()[0])
@@ -175,7 +175,10 @@ class DbCatalog(Catalog):
         if name in self._records:
             return [name]
         key = fold(name.strip())
-        named = self._ids("SELECT DISTINCT entry_id FROM names WHERE name = ? ORDER BY rowid", key)
+        named = self._ids(
+            "SELECT DISTINCT n.entry_id FROM names n JOIN entries e ON e.id = n.entry_id WHERE n.name = ? ORDER BY e.file",
+            key,
+        )
         if named:
             return named
         members = self._ids("SELECT id FROM entries WHERE family_folded = ? ORDER BY coalesce(params, 0), id", key)
@@ -193,7 +196,7 @@ class DbCatalog(Catalog):
         return self._records[found[0]] if found else None
 
     def family_members(self, family: str) -> list[str]:
-        return self._ids("SELECT id FROM entries WHERE family_folded = ? ORDER BY rowid", fold(family))
+        return self._ids("SELECT id FROM entries WHERE family_folded = ? ORDER BY file", fold(family))
 
     def children(self, entry_id: str) -> list[str]:
         marks = ", ".join("?" * len(LINEAGE_AND_LICENSE_FIELDS))
@@ -213,11 +216,8 @@ class DbCatalog(Catalog):
     def entries(self, kinds: Any = ("model", "dataset", "toolkit")) -> Iterator[Record]:
         wanted = list(kinds)
         marks = ", ".join("?" * len(wanted))
-        rows = self.conn.execute(f"SELECT id, record FROM entries WHERE kind IN ({marks}) ORDER BY rowid", wanted)
+        rows = self.conn.execute(f"SELECT id, record FROM entries WHERE kind IN ({marks}) ORDER BY file", wanted)
         return (self._records.decoded(i, text) for i, text in rows.fetchall())
-
-    def export_maps(self) -> dict[str, Any]:  # pragma: no cover - the database holds them as tables
-        raise NotImplementedError
 
     # --- licenses ----------------------------------------------------------------------------
 

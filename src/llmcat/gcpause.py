@@ -1,6 +1,6 @@
 """Pausing the cyclic garbage collector around bulk work.
 
-Validating a catalog and building its index create millions of objects that live to the end
+Validating a catalog and building its database create millions of objects that live to the end
 (records, verdict trees, columns) and almost no cyclic garbage. With the collector on, each
 full collection walks all of them again: at 10,000 entries that tripled the time spent on
 verdicts. Reference counting still frees everything that is not in a cycle.

@@ -233,6 +233,9 @@ class Previous:
         self.records: dict[Path, Any] = {}
         self.ids: set[str] = set()
         self.clean: set[str] = set()  # entries whose stored verdict still holds
+        self.changed: set[str] | None = None  # entries added, removed or read again (after prepare)
+        self.path: Path | None = None
+        self.updates_in_place = False  # the build writes into a copy of the previous database
 
     @classmethod
     def read(cls, root: Path, path: Path, found: Discovery, fp: Fingerprint) -> Previous:
@@ -250,6 +253,7 @@ class Previous:
             racy = {row[0] for row in conn.execute("SELECT file FROM racy")}
             stamps = {f.relative: f for f in found.files}
             previous = cls(conn, root)
+            previous.path = path
             for entry_id, file, size, mtime, record in conn.execute(
                 "SELECT id, file, size, mtime_ns, record FROM entries"
             ):
@@ -266,9 +270,9 @@ class Previous:
         hand their stored verdicts to the catalog (the lineage code reads them from there)."""
         if self.conn is None or self.root is None:
             return
-        changed = {i for i, file in catalog.files.items() if self.root / file not in self.records}
-        changed |= self.ids - set(catalog.records)
-        self.clean = set(catalog.records) - _dependents(catalog, changed)
+        self.changed = {i for i, file in catalog.files.items() if self.root / file not in self.records}
+        self.changed |= self.ids - set(catalog.records)
+        self.clean = set(catalog.records) - _dependents(catalog, self.changed)
         catalog.verdicts = _StoredVerdicts(self.conn, self.clean)
 
     def verdict_row(self, entry_id: str) -> tuple[str, str, str] | None:
@@ -283,6 +287,17 @@ class Previous:
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
+
+
+def _copied(source: Path, tmp: str) -> bool:
+    """The previous database copied to the temporary file, to be updated in place."""
+    import shutil
+
+    try:
+        shutil.copyfile(source, tmp)
+    except OSError:
+        return False
+    return True
 
 
 class _StoredVerdicts(Mapping[str, Any]):
@@ -336,7 +351,7 @@ def _dependents(catalog: Catalog, changed: set[str]) -> set[str]:
 def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, previous: Previous) -> None:
     """Validate, then write: an invalid catalog is an error and nothing is stored."""
     from llmcat import lineage
-    from llmcat.database import FileStamp, write_catalog
+    from llmcat.database import FileStamp, update_catalog, write_catalog
     from llmcat.gcpause import collector_paused
     from llmcat.validate import validate_catalog
 
@@ -360,6 +375,11 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
             "built_at": str(time.time()),
         }
 
+        def dirty_rows(ids: list[str]) -> Iterator[tuple[str, str, str, str]]:
+            for entry_id in ids:
+                computed = verdicts.get(entry_id).to_json()
+                yield entry_id, computed["declared"], computed["effective"], dumps(computed)
+
         def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
             for entry_id in catalog.records:
                 stored = previous.verdict_row(entry_id)
@@ -368,19 +388,27 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
                     stored = (computed["declared"], computed["effective"], dumps(computed))
                 yield entry_id, *stored
 
-        write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
+        if previous.changed is not None and previous.updates_in_place:
+            dirty = [i for i in catalog.records if i not in previous.clean]
+            update_catalog(conn, catalog, stamps, meta, previous.changed, dirty_rows(dirty), racy)
+        else:
+            write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
 
 
-def build_into(root: Path, target: Path | None) -> DbCatalog:
+def build_into(root: Path, target: Path | None, shared: bool = False) -> DbCatalog:
     """Build the database of ``root`` at ``target`` (written under a temporary name, then
-    renamed), or in memory when ``target`` is None."""
+    renamed), or in memory when ``target`` is None. ``shared``: the file gets the usual
+    permissions (the umask's), not those of a private cache file."""
     root = root.resolve()
     found = discover(root)
-    return _build_at(root, found, fingerprint(found), target, Previous())
+    return _build_at(root, found, fingerprint(found), target, Previous(), shared)
 
 
-def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous) -> DbCatalog:
+def _build_at(
+    root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous, shared: bool = False
+) -> DbCatalog:
     if target is None:
+        previous.updates_in_place = False
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         _build(root, found, fp, conn, previous)
         return DbCatalog(str(root), conn, ":memory:")
@@ -390,6 +418,7 @@ def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
+        previous.updates_in_place = previous.path == target and _copied(target, tmp)
         conn = sqlite3.connect(tmp)
         try:
             conn.execute("PRAGMA journal_mode = OFF")
@@ -397,6 +426,10 @@ def _build_at(root: Path, found: Discovery, fp: Fingerprint, target: Path | None
             _build(root, found, fp, conn, previous)
         finally:
             conn.close()
+        if shared:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -504,4 +537,4 @@ def dumps(data: Any) -> str:
 
 def export_sqlite(root: Path, out: Path) -> DbCatalog:
     """Write the database of the catalog at ``root`` to ``out`` (replacing it)."""
-    return build_into(root, out)
+    return build_into(root, out, shared=True)
