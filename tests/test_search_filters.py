@@ -103,3 +103,9 @@ def test_the_kind_of_every_row_is_shown_at_any_width(run: Run, width: str) -> No
     lines = [line for line in result.stdout.splitlines()[1:] if line.strip() and not set(line) <= {"─", " "}]
     assert "kind" in result.stdout.splitlines()[0], result
     assert lines and all(any(k in line for k in ("model", "dataset", "toolkit")) for line in lines), result
+
+
+def test_tag_finds_a_toolkit_by_the_methods_it_implements(run: Run) -> None:
+    found = {h["id"] for h in json.loads(run("search", "--kind", "toolkit", "--tag", "qlora", "--json").stdout)}
+    assert "peft" in found  # qlora is among peft's methods, not its tags
+    assert "vllm" not in found

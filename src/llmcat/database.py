@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from llmcat import languages, lineage, references
 from llmcat.catalog import Catalog, Record, fold
 
-FORMAT = 1  # PRAGMA user_version: raise it with any change to the tables below
+FORMAT = 2  # PRAGMA user_version: raise it with any change to the tables below
 
 
 class Column(NamedTuple):
@@ -105,7 +105,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "tags",
-        "Keywords, folded.",
+        "Keywords, folded: an entry's `tags` and, for a toolkit, its `methods` (`--tag qlora` finds both).",
         (_c("entry_id", "TEXT NOT NULL", "The entry."), _c("tag", "TEXT NOT NULL", "A tag.")),
         indexes=("tag", "entry_id"),
     ),
@@ -299,7 +299,9 @@ def _link_rows(record: Record, catalog: Catalog) -> dict[str, list[tuple[Any, ..
     tags = [languages.normalise(t) for t in record.get("languages", [])]
     rows: dict[str, list[tuple[Any, ...]]] = {
         "languages": [(entry_id, tag, prefix) for tag in dict.fromkeys(tags) for prefix in languages.prefixes(tag)],
-        "tags": [(entry_id, fold(t)) for t in record.get("tags", [])],
+        "tags": [
+            (entry_id, t) for t in dict.fromkeys(fold(t) for t in (*record.get("tags", []), *record.get("methods", [])))
+        ],
         "licenses": [(entry_id, role, lic) for role, lic in record.get("license", {}).items()],
         "edges": [(entry_id, *ref) for ref in _references(record)],
         "names": [

@@ -164,7 +164,9 @@ LicenseOpt = Annotated[
 OrgOpt = Annotated[
     str | None, typer.Option("--org", callback=_empty_is_none, help="Organization (substring, case-insensitive).")
 ]
-TagOpt = Annotated[str | None, typer.Option("--tag", callback=_empty_is_none, help="Tag.")]
+TagOpt = Annotated[
+    str | None, typer.Option("--tag", callback=_empty_is_none, help="Tag, or a toolkit's method (qlora, dpo, gguf).")
+]
 FamilyOpt = Annotated[str | None, typer.Option("--family", callback=_empty_is_none, help="Model family, e.g. pythia.")]
 ParamsOpt = Annotated[
     str | None,
