@@ -207,10 +207,10 @@ class DbCatalog(Catalog):
         )
 
     def suggestions(self, name: str, n: int = 3) -> list[str]:
-        import difflib
+        from llmcat.suggest import close_matches  # only a miss needs it; difflib's answer, bounded in C
 
         keys = list(dict.fromkeys(self._ids("SELECT id FROM entries") + self._ids("SELECT name FROM names")))
-        close = difflib.get_close_matches(fold(name), keys, n=n, cutoff=0.6)
+        close = close_matches(fold(name), keys, n=n, cutoff=0.6)
         return close or [k for k in keys if fold(name) in k][:n]
 
     def entries(self, kinds: Any = ("model", "dataset", "toolkit")) -> Iterator[Record]:

@@ -153,11 +153,11 @@ def why_empty(catalog: DbCatalog, q: Query) -> NoMatch:
 
 
 def _close(value: str, known: list[str], option: str) -> list[str]:
-    import difflib
+    from llmcat.suggest import close_matches
 
     key = fold(value)
     by_key = {fold(k): k for k in known}
-    close = difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.6)
+    close = close_matches(key, list(by_key), n=3, cutoff=0.6)
     if option in ("--org", "--license"):
         squeezed = key.replace("-", "").replace(" ", "")
         close += [k for k in by_key if squeezed and squeezed in k.replace("-", "").replace(" ", "") and k not in close]
