@@ -101,7 +101,9 @@ def fit_memory(record: Record, lookup: Lookup) -> dict[str, float]:
 
 
 def index_row(record: Record, verdict: lineage.Verdict, lookup: Lookup) -> dict[str, Any]:
-    conditions = [c for c in verdict.conditions if c.get("status") == verdict.effective] or verdict.conditions
+    # The condition that decides a conditional or a no, as `export --format markdown` shows it.
+    deciding = verdict.effective in ("conditional", "no")
+    conditions = [c for c in verdict.conditions if c.get("status") == verdict.effective] if deciding else []
     return {
         "id": record["id"],
         "kind": record["kind"],
