@@ -136,9 +136,10 @@ class _Column(Mapping[str, Any]):
 
 
 class Row(NamedTuple):
-    """A search hit as stored: the record and its default verdict (JSON text)."""
+    """A search hit as stored: its id, its record and its default verdict (both JSON text)."""
 
-    record: Record
+    id: str
+    record: str
     verdict: str
 
 
@@ -319,19 +320,16 @@ class DbCatalog(Catalog):
         sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [
-            Row(self._records.decoded(i, record), verdict)
-            for i, record, verdict in self.conn.execute(sql, params).fetchall()
-        ]
+        return [Row(*row) for row in self.conn.execute(sql, params).fetchall()]
 
-    def stream(self, filters: list[Filter], sort: str) -> Iterator[Record]:
-        """The records that pass ``filters``, one at a time and not kept: a caller that keeps
-        few of them (`fit`) holds only those."""
+    def stream(self, filters: list[Filter], sort: str) -> Iterator[Row]:
+        """`select` one row at a time, none kept: a caller that keeps few of them (`fit`)
+        holds only those."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        cursor = self.conn.execute(f"SELECT e.record FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}", params)
-        for (text,) in cursor:
-            yield _loads(text, self.location)
+        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        for row in self.conn.execute(sql, params):
+            yield Row(*row)
 
     def count(self, filters: list[Filter]) -> int:
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
