@@ -6,6 +6,7 @@ families, lineage children and output terms are SQL lookups; search filters are 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -164,6 +165,15 @@ class DbCatalog(Catalog):
         )
         self.text_search = self.meta().get("text_search", "instr")
 
+    @functools.cached_property
+    def has_json(self) -> bool:
+        """Whether SQLite has its JSON functions (built in since 3.38, but they can be left out)."""
+        try:
+            sqlite3.Connection.execute(self.conn, "SELECT json_array_length('[]')")
+        except sqlite3.Error:
+            return False
+        return True
+
     def meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
 
@@ -297,6 +307,14 @@ class DbCatalog(Catalog):
             out.append(Filter("--params", "e.params BETWEEN ? AND ?", (low or 0, high if high is not None else 2**62)))
         if q.status:
             out.append(Filter(f"--status {q.status}", "e.status = ?", (q.status,)))
+        if q.fit_params is not None and self.has_json:
+            out.append(
+                Filter(
+                    "--vram",
+                    "e.params IS NULL OR e.params <= ? OR json_array_length(e.record, '$.hardware') > 0",
+                    (q.fit_params,),
+                )
+            )
         if with_verdicts and q.commercial:
             out.append(Filter("--commercial", "e.commercial IN ('yes', 'conditional')", ()))
         if with_verdicts and q.no_conditions:

@@ -35,6 +35,9 @@ class Query(NamedTuple):
     policy: lineage.Policy = "strict"
     sort: str = "id"
     limit: int | None = None
+    # `fit`: models with more parameters than this are left out unless they state memory
+    # figures or have no parameter count (estimator.params_limit: they cannot fit)
+    fit_params: int | None = None
 
 
 class Hit:
@@ -89,17 +92,28 @@ class Hit:
     def json_text(self) -> str:
         """`to_json` as compact JSON text (non-ASCII raw), assembled from the stored record and
         verdict texts where the hit has them: the same content, without decoding them."""
-        import json
-
         extra = {k: v for k, v in self.extra.items() if not k.startswith("fit_")}
         text = self._text if self._record is None else None
-        if text is None or any(f'"{key}":' in text for key in ("commercial_use", *extra)):
-            return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        if text is None or '"commercial_use":' in text or any(f'"{key}":' in text for key in extra):
+            return compact_json(self.to_json())
         verdict = self._stored if self._verdict is None else None
         if verdict is None:
-            verdict = json.dumps(self.verdict.to_json(), ensure_ascii=False, separators=(",", ":"))
-        tail = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:-1] if extra else ""
-        return f'{text[:-1]},"commercial_use":{verdict}{"," + tail if tail else ""}}}'
+            verdict = compact_json(self.verdict.to_json())
+        if extra:
+            return f'{text[:-1]},"commercial_use":{verdict},{compact_json(extra)[1:]}'
+        return f'{text[:-1]},"commercial_use":{verdict}}}'
+
+
+_ENCODER: list[Any] = []
+
+
+def compact_json(data: Any) -> str:
+    """JSON text as the database stores it: no spaces, non-ASCII raw (one encoder, made once)."""
+    if not _ENCODER:
+        import json
+
+        _ENCODER.append(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode)
+    return str(_ENCODER[0](data))
 
 
 def entry_json(record: Record, verdict: lineage.Verdict | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
