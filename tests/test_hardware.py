@@ -421,5 +421,10 @@ def test_fit_leaves_out_too_large_models_in_sql_with_the_same_answer(
     assert narrowed.fit_params is not None
     left_out = db.count(db.filters(q, True)) - db.count(db.filters(narrowed, True))
     assert answer(narrowed) == answer(q)
+    for hit in apply_fit(db, query.stream(db, q), vram, mode, make_recipe(), precision).hits:  # shared sizings
+        fresh = hardware.best_fit(
+            hit.record, float(vram), mode, make_recipe(), precision and (precision,), None, db.records.get
+        )
+        assert fresh is not None and {**hit.extra["fit"], **fresh.to_json()} == hit.extra["fit"]
     if vram in ("3", "6"):
         assert left_out > 0  # the bound does leave models out
