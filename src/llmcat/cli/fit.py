@@ -181,7 +181,6 @@ def apply_fit(
 ) -> FitResult:
     """Keep the models that fit, each with its `fit` object; largest models first."""
     from llmcat.estimator import sizing, skip_reason
-    from llmcat.gcpause import collector_paused
     from llmcat.hardware import best_fit
 
     if mode not in MODES:
@@ -193,7 +192,7 @@ def apply_fit(
     kept, skipped = [], []
     precisions = (precision,) if precision else None
     # A model without stated figures is sized by its estimate alone, which depends only on its
-    # sizing: models of one shape (fine-tunes of one base) share it. 0.9 s of 3.9 s at 100k
+    # sizing: models of one shape (fine-tunes of one base) share it. 0.7 s of 3.9 s at 100k
     # entries of 8 shapes (README, "Figures").
     by_sizing: dict[Sizing, tuple[Fit | None, dict[str, Any]]] = {}
 
@@ -207,29 +206,26 @@ def apply_fit(
             by_sizing[size] = found
         return found
 
-    # Tens of thousands of kept hits and their fit objects, no cyclic garbage: with the collector
-    # on, its full passes took 0.8 s of 2.3 s at 100k entries (README, "Figures").
-    with collector_paused():
-        for hit in hits:
-            record = hit.record
-            if record.get("kind") != "model":
-                continue
-            fit, fit_json = sized(record)
-            if fit is None:
-                stated_for_mode = any(h["mode"] == mode for h in record.get("hardware", []))
-                if sizing(record, lookup) is None and not stated_for_mode:
-                    skipped.append((record["id"], skip_reason(record, lookup)))
-                continue
-            hit.extra["fit"] = dict(fit_json)
-            official = official_variants(record, fit.precision) if mode == "inference" else []
-            if official:
-                hit.extra["fit"]["official_variants"] = official
-            hit.extra["fit_precision"] = fit.precision
-            hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
-            hit.extra["fit_basis"] = fit.memory.basis
-            hit.extra["fit_margin"] = f"{fit.margin_gib:.1f}"
-            kept.append((-(record.get("params") or 0), record["id"], hit))
-            hit.forget_record()  # tens of thousands fit at 100k entries: keep their texts only
+    for hit in hits:
+        record = hit.record
+        if record.get("kind") != "model":
+            continue
+        fit, fit_json = sized(record)
+        if fit is None:
+            stated_for_mode = any(h["mode"] == mode for h in record.get("hardware", []))
+            if sizing(record, lookup) is None and not stated_for_mode:
+                skipped.append((record["id"], skip_reason(record, lookup)))
+            continue
+        hit.extra["fit"] = dict(fit_json)
+        official = official_variants(record, fit.precision) if mode == "inference" else []
+        if official:
+            hit.extra["fit"]["official_variants"] = official
+        hit.extra["fit_precision"] = fit.precision
+        hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
+        hit.extra["fit_basis"] = fit.memory.basis
+        hit.extra["fit_margin"] = f"{fit.margin_gib:.1f}"
+        kept.append((-(record.get("params") or 0), record["id"], hit))
+        hit.forget_record()  # tens of thousands fit at 100k entries: keep their texts only
     kept.sort(key=lambda k: k[:2])
     return FitResult([hit for *_, hit in kept], FIT_COLUMNS, skipped)
 
