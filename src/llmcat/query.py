@@ -89,9 +89,11 @@ class Hit:
     def to_json(self) -> dict[str, Any]:
         return entry_json(self.record, self.verdict, self.extra)
 
-    def json_text(self) -> str:
+    def json_text(self, encoded: dict[int, str] | None = None) -> str:
         """`to_json` as compact JSON text (non-ASCII raw), assembled from the stored record and
-        verdict texts where the hit has them: the same content, without decoding them."""
+        verdict texts where the hit has them: the same content, without decoding them.
+        ``encoded``: the texts of extra values by identity, for hits that share them (`fit`'s
+        objects, one per sizing) and stay alive while it is used."""
         extra = {k: v for k, v in self.extra.items() if not k.startswith("fit_")}
         text = self._text if self._record is None else None
         if text is None or '"commercial_use":' in text or any(f'"{key}":' in text for key in extra):
@@ -100,7 +102,12 @@ class Hit:
         if verdict is None:
             verdict = compact_json(self.verdict.to_json())
         if extra:
-            return f'{text[:-1]},"commercial_use":{verdict},{compact_json(extra)[1:]}'
+            memo = {} if encoded is None else encoded
+            for value in extra.values():
+                if id(value) not in memo:
+                    memo[id(value)] = compact_json(value)
+            tail = ",".join(f"{compact_json(key)}:{memo[id(value)]}" for key, value in extra.items())
+            return f'{text[:-1]},"commercial_use":{verdict},{tail}}}'
         return f'{text[:-1]},"commercial_use":{verdict}}}'
 
 

@@ -344,10 +344,11 @@ def search_json(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
         return
     out = sys.stdout
     unicode = stream_is_unicode()
+    encoded: dict[int, str] = {}  # extras the hits share (`fit`), encoded once
     out.write("[\n")
     last = len(hits) - 1
     for number, hit in enumerate(hits):
-        out.write("  " + json_line(hit.json_text(), unicode) + (",\n" if number < last else "\n"))
+        out.write("  " + json_line(hit.json_text(encoded), unicode) + (",\n" if number < last else "\n"))
     out.write("]\n")
 
 

@@ -216,10 +216,9 @@ def apply_fit(
             if sizing(record, lookup) is None and not stated_for_mode:
                 skipped.append((record["id"], skip_reason(record, lookup)))
             continue
-        hit.extra["fit"] = dict(fit_json)
         official = official_variants(record, fit.precision) if mode == "inference" else []
-        if official:
-            hit.extra["fit"]["official_variants"] = official
+        # shared by the models of one sizing, never changed after (`--json` encodes it once)
+        hit.extra["fit"] = {**fit_json, "official_variants": official} if official else fit_json
         hit.extra["fit_precision"] = fit.precision
         hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
         hit.extra["fit_basis"] = fit.memory.basis
