@@ -291,8 +291,28 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     assert proc.wait() == 0 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
 
 
-def test_search_json_is_written_as_one_indented_document(run: Run) -> None:
+def test_search_json_is_one_list_with_one_entry_per_line(run: Run) -> None:
     out = run("search", "--family", "pythia", "--json").stdout
     hits = json.loads(out)
-    assert len(hits) > 1 and out == json.dumps(hits, ensure_ascii=False, indent=2) + "\n"
-    assert run("search", "--family", "pythia", "--limit", "1", "--json").stdout.startswith("[\n  {\n    ")
+    lines = out.splitlines()
+    assert len(hits) > 1 and lines[0] == "[" and lines[-1] == "]" and len(lines) == len(hits) + 2
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[1:-1]] == hits
+
+
+def test_json_from_stored_texts_is_the_decoded_entry_for_every_entry() -> None:
+    from llmcat import query
+    from llmcat.store import open_catalog
+    from tests.conftest import CATALOG
+
+    catalog = open_catalog(CATALOG)
+    everything = query.Query(kinds=["model", "dataset", "toolkit", "license"])
+    stored = query.search(catalog, everything)
+    dated = query.search(catalog, everything._replace(as_of="2024-01-01", policy="lenient"))
+    assert len(stored) == len(dated) >= 300
+    shared: dict[int, str] = {}
+    for hit in [*stored, *dated]:
+        hit.extra.update({"fit": {"precision": "int4", "name": "\u202e"}, "fit_memory": "1.0"})
+        assert json.loads(hit.json_text()) == hit.to_json() and "fit" in hit.to_json()
+        assert json.loads(hit.json_text(shared)) == hit.to_json()  # extras encoded once per object
+        hit.extra.update({"name": "an extra that replaces a field"})  # the slow path then
+        assert json.loads(hit.json_text()) == hit.to_json()

@@ -368,3 +368,63 @@ def test_fit_names_the_publishers_own_quantized_release_at_the_precision_it_pick
     assert int4["precision"] == "int4"
     assert "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4" in [v.get("huggingface") for v in int4["official_variants"]]
     assert all(v["bits"] == 4 for v in int4["official_variants"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_estimate_is_below_the_params_limit_bound(catalog: Catalog, mode: str) -> None:
+    recipe = Recipe(context=1, batch=1, lora_rank=1, lora_targets="attention")  # the smallest setting
+    checked = 0
+    for record in catalog.entries(["model"]):
+        size = estimator.sizing(record, catalog.records.get)
+        for precision in PRECISIONS_BY_MODE[mode] if size else ():
+            gib = estimator.estimate(size, mode, precision, recipe).total_gib  # type: ignore[arg-type]
+            # the largest model that fits gib by the bound is no smaller than this one
+            assert estimator.params_limit(gib, mode, (precision,)) >= size.params, (record["id"], precision)  # type: ignore[union-attr]
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(
+    ("vram", "mode", "precision"),
+    [
+        ("4", "inference", None),
+        ("8", "inference", None),
+        ("24", "inference", None),
+        ("80", "inference", None),
+        ("6", "qlora", None),
+        ("24", "qlora", None),
+        ("24", "lora", None),
+        ("48", "lora", "int8"),
+        ("12", "p-tuning", None),
+        ("80", "full-finetune", None),
+        ("16", "inference", "int4"),
+        ("3", "inference", None),
+    ],
+)
+def test_fit_leaves_out_too_large_models_in_sql_with_the_same_answer(
+    vram: str, mode: str, precision: str | None
+) -> None:
+    from llmcat import query
+    from llmcat.cli.fit import apply_fit, fit_query, make_recipe
+    from llmcat.store import open_catalog
+
+    db = open_catalog(CATALOG)
+    assert db.has_json
+    q = query.Query(kinds=["model"])
+
+    def answer(q: query.Query) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+        result = apply_fit(db, query.stream(db, q), vram, mode, make_recipe(), precision)
+        texts = [json.dumps(h.to_json(), sort_keys=True) for h in result.hits]
+        return [(h.record["id"], h.extra["fit_precision"]) for h in result.hits], result.skipped, texts
+
+    narrowed = fit_query(q, vram, mode, precision)
+    assert narrowed.fit_params is not None
+    left_out = db.count(db.filters(q, True)) - db.count(db.filters(narrowed, True))
+    assert answer(narrowed) == answer(q)
+    for hit in apply_fit(db, query.stream(db, q), vram, mode, make_recipe(), precision).hits:  # shared sizings
+        fresh = hardware.best_fit(
+            hit.record, float(vram), mode, make_recipe(), precision and (precision,), None, db.records.get
+        )
+        assert fresh is not None and {**hit.extra["fit"], **fresh.to_json()} == hit.extra["fit"]
+    if vram in ("3", "6"):
+        assert left_out > 0  # the bound does leave models out

@@ -6,6 +6,7 @@ families, lineage children and output terms are SQL lookups; search filters are 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -136,9 +137,10 @@ class _Column(Mapping[str, Any]):
 
 
 class Row(NamedTuple):
-    """A search hit as stored: the record and its default verdict (JSON text)."""
+    """A search hit as stored: its id, its record and its default verdict (both JSON text)."""
 
-    record: Record
+    id: str
+    record: str
     verdict: str
 
 
@@ -162,6 +164,15 @@ class DbCatalog(Catalog):
             verdicts=_Column(conn, "verdict", True, location),
         )
         self.text_search = self.meta().get("text_search", "instr")
+
+    @functools.cached_property
+    def has_json(self) -> bool:
+        """Whether SQLite has its JSON functions (built in since 3.38, but they can be left out)."""
+        try:
+            sqlite3.Connection.execute(self.conn, "SELECT json_array_length('[]')")
+        except sqlite3.Error:
+            return False
+        return True
 
     def meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
@@ -296,6 +307,14 @@ class DbCatalog(Catalog):
             out.append(Filter("--params", "e.params BETWEEN ? AND ?", (low or 0, high if high is not None else 2**62)))
         if q.status:
             out.append(Filter(f"--status {q.status}", "e.status = ?", (q.status,)))
+        if q.fit_params is not None and self.has_json:
+            out.append(
+                Filter(
+                    "--vram",
+                    "e.params IS NULL OR e.params <= ? OR json_array_length(e.record, '$.hardware') > 0",
+                    (q.fit_params,),
+                )
+            )
         if with_verdicts and q.commercial:
             out.append(Filter("--commercial", "e.commercial IN ('yes', 'conditional')", ()))
         if with_verdicts and q.no_conditions:
@@ -319,19 +338,16 @@ class DbCatalog(Catalog):
         sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [
-            Row(self._records.decoded(i, record), verdict)
-            for i, record, verdict in self.conn.execute(sql, params).fetchall()
-        ]
+        return [Row(*row) for row in self.conn.execute(sql, params).fetchall()]
 
-    def stream(self, filters: list[Filter], sort: str) -> Iterator[Record]:
-        """The records that pass ``filters``, one at a time and not kept: a caller that keeps
-        few of them (`fit`) holds only those."""
+    def stream(self, filters: list[Filter], sort: str) -> Iterator[Row]:
+        """`select` one row at a time, none kept: a caller that keeps few of them (`fit`)
+        holds only those."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        cursor = self.conn.execute(f"SELECT e.record FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}", params)
-        for (text,) in cursor:
-            yield _loads(text, self.location)
+        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        for row in self.conn.execute(sql, params):
+            yield Row(*row)
 
     def count(self, filters: list[Filter]) -> int:
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"

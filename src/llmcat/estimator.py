@@ -28,6 +28,7 @@ The constants are fitted to published measurements by ``scripts/calibrate_memory
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -314,6 +315,23 @@ def estimate(size: Sizing, mode: str, precision: str, recipe: Recipe | None = No
 
 def _estimate(size: Sizing, mode: str, precision: str, recipe: Recipe, terms: dict[str, float]) -> Estimate:
     return Estimate(mode, precision, recipe, terms, size.shape.from_config, size.derived_from, size.reason)
+
+
+def least_bytes_per_param(precision: str) -> float:
+    """The fewest bytes per parameter `weights_bytes` gives at ``precision``: the quantized
+    bytes (and int4's scales); embeddings and norms kept in 16 or 32 bit only add to them."""
+    return BYTES_PER_PARAM[precision] + (INT4_EXTRA_BYTES if precision == "int4" else 0.0)
+
+
+def params_limit(vram_gib: float, mode: str, precisions: tuple[str, ...]) -> int:
+    """The most parameters a model can have and still be estimated to fit ``vram_gib`` in
+    ``mode`` at one of ``precisions``. Every estimate is at least its weights (parameters x
+    `least_bytes_per_param`) plus the mode's overhead, as every other term is >= 0; a model
+    above the limit cannot fit by its estimate (a stated figure may still say it does)."""
+    overhead = INFERENCE_OVERHEAD_GIB if mode == "inference" else TRAIN_OVERHEAD_GIB
+    per_param = min(least_bytes_per_param(p) for p in precisions)
+    limit = (vram_gib - overhead) * GIB / per_param
+    return max(0, math.ceil(limit * (1 + 1e-9)) + 1)  # rounding slack: the limit only lets more through
 
 
 def estimate_record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmcat import lineage
@@ -35,43 +35,92 @@ class Query(NamedTuple):
     policy: lineage.Policy = "strict"
     sort: str = "id"
     limit: int | None = None
+    # `fit`: models with more parameters than this are left out unless they state memory
+    # figures or have no parameter count (estimator.params_limit: they cannot fit)
+    fit_params: int | None = None
 
 
 class Hit:
     """One search result: the record, its verdict, and columns a command adds (``fit``).
 
-    A hit read from the database keeps its stored verdict as JSON and decodes it on first use:
-    `fit` looks at every model and decodes the verdicts of the few that fit."""
+    A hit read from the database keeps its record and its stored verdict as JSON text and
+    decodes them on first use: `fit` decodes the records it sizes and no verdict, and JSON
+    output is assembled from the stored texts (`json_text`) without decoding them at all."""
 
-    __slots__ = ("_source", "_stored", "_verdict", "extra", "record")
+    __slots__ = ("_record", "_stored", "_text", "_verdict", "extra")
 
     def __init__(
         self,
-        record: Record,
+        record: Record | None,
         verdict: lineage.Verdict | None = None,
         extra: dict[str, Any] | None = None,
         *,
         stored: str | None = None,
-        source: Mapping[str, Any] | None = None,
+        text: str | None = None,
     ) -> None:
-        self.record = record
+        self._record = record
+        self._text = text  # the record as stored JSON text (when record is None, or to write it)
         self._verdict = verdict
         self._stored = stored  # the stored verdict as JSON text
-        self._source = source  # or where to read it: id -> JSON shape
         self.extra: dict[str, Any] = extra if extra is not None else {}
+
+    @property
+    def record(self) -> Record:
+        if self._record is None:
+            from llmcat.dbcatalog import decode
+
+            self._record = decode(self._text or "{}")
+        return self._record
+
+    def forget_record(self) -> None:
+        """Drop the decoded record of a hit read from the database (it is decoded again if
+        asked): `fit` keeps tens of thousands of hits and writes them from their texts."""
+        if self._text is not None:
+            self._record = None
 
     @property
     def verdict(self) -> lineage.Verdict:
         if self._verdict is None:
             from llmcat.dbcatalog import decode
 
-            entry_id = self.record["id"]
-            data = self._source[entry_id] if self._source is not None else decode(self._stored or "{}")
-            self._verdict = lineage.Verdict.from_json(entry_id, data)
+            self._verdict = lineage.Verdict.from_json(self.record["id"], decode(self._stored or "{}"))
         return self._verdict
 
     def to_json(self) -> dict[str, Any]:
         return entry_json(self.record, self.verdict, self.extra)
+
+    def json_text(self, encoded: dict[int, str] | None = None) -> str:
+        """`to_json` as compact JSON text (non-ASCII raw), assembled from the stored record and
+        verdict texts where the hit has them: the same content, without decoding them.
+        ``encoded``: the texts of extra values by identity, for hits that share them (`fit`'s
+        objects, one per sizing) and stay alive while it is used."""
+        extra = {k: v for k, v in self.extra.items() if not k.startswith("fit_")}
+        text = self._text if self._record is None else None
+        if text is None or '"commercial_use":' in text or any(f'"{key}":' in text for key in extra):
+            return compact_json(self.to_json())
+        verdict = self._stored if self._verdict is None else None
+        if verdict is None:
+            verdict = compact_json(self.verdict.to_json())
+        if extra:
+            memo = {} if encoded is None else encoded
+            for value in extra.values():
+                if id(value) not in memo:
+                    memo[id(value)] = compact_json(value)
+            tail = ",".join(f"{compact_json(key)}:{memo[id(value)]}" for key, value in extra.items())
+            return f'{text[:-1]},"commercial_use":{verdict},{tail}}}'
+        return f'{text[:-1]},"commercial_use":{verdict}}}'
+
+
+_ENCODER: list[Any] = []
+
+
+def compact_json(data: Any) -> str:
+    """JSON text as the database stores it: no spaces, non-ASCII raw (one encoder, made once)."""
+    if not _ENCODER:
+        import json
+
+        _ENCODER.append(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode)
+    return str(_ENCODER[0](data))
 
 
 def entry_json(record: Record, verdict: lineage.Verdict | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,8 +163,8 @@ def search(catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None =
     needs_verdicts = not default and (q.commercial or q.no_conditions)
     rows = catalog.select(catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit)
     if default:
-        return [Hit(row.record, stored=row.verdict) for row in rows]
-    hits = [Hit(row.record, cache.get(row.record["id"], q.as_of, q.policy)) for row in rows]
+        return [Hit(None, stored=row.verdict, text=row.record) for row in rows]
+    hits = [Hit(None, cache.get(row.id, q.as_of, q.policy), text=row.record) for row in rows]
     if q.commercial:
         hits = [h for h in hits if h.verdict.effective in COMMERCIAL]
     if q.no_conditions:
@@ -129,7 +178,7 @@ def stream(catalog: DbCatalog, q: Query) -> Iterable[Hit]:
     if q.as_of is not None or q.policy != "strict" or q.limit:
         return search(catalog, q)
     rows = catalog.stream(catalog.filters(q, with_verdicts=True), q.sort)
-    return (Hit(record, source=catalog.verdicts) for record in rows)
+    return (Hit(None, stored=row.verdict, text=row.record) for row in rows)
 
 
 FILTER_VALUES = ("--license", "--org", "--tag", "--family", "--lang")

@@ -77,6 +77,16 @@ def dump_json(data: Any) -> str:
     return safe(json.dumps(data, ensure_ascii=not stream_is_unicode(), indent=2))
 
 
+def json_line(text: str, unicode: bool) -> str:
+    """Compact JSON text (non-ASCII raw) made fit for output: non-ASCII escaped where the stream
+    cannot carry it (``unicode`` False), control characters escaped as in `dump_json`."""
+    if not unicode and not text.isascii():
+        import json
+
+        text = json.dumps(json.loads(text), ensure_ascii=True, separators=(",", ":"))
+    return safe(text)
+
+
 def dump_yaml(data: Any) -> str:
     """YAML of plain data; non-ASCII text is escaped (``"\\u4E2D"``) where the stream cannot carry
     it, or where the text holds a character that must not reach a terminal raw."""

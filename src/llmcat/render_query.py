@@ -19,7 +19,17 @@ from llmcat import lineage
 from llmcat.catalog import Catalog, Record
 from llmcat.quantity import format_count
 from llmcat.query import Hit, entry_json, lineage_of
-from llmcat.render import dump_json, dump_yaml, plain, safe, safe_line, stdout_console, write
+from llmcat.render import (
+    dump_json,
+    dump_yaml,
+    json_line,
+    plain,
+    safe,
+    safe_line,
+    stdout_console,
+    stream_is_unicode,
+    write,
+)
 from llmcat.thresholds import license_conditions
 
 if TYPE_CHECKING:  # panels (show) and trees (why) are imported by the commands that draw them
@@ -326,17 +336,19 @@ def search_yaml(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
 
 
 def search_json(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
-    """The same text as one ``json.dumps(list, indent=2)``, written entry by entry, so that
-    tens of thousands of hits never sit in memory as one list of dicts and one string."""
+    """A JSON list with one compact entry per line, each assembled from the stored texts
+    (`Hit.json_text`): tens of thousands of hits are never decoded nor encoded by Python's
+    pure-Python indenting encoder (2.4 s for 15,740 hits at 100k entries, README)."""
     if not hits:
         write("[]")
         return
     out = sys.stdout
+    unicode = stream_is_unicode()
+    encoded: dict[int, str] = {}  # extras the hits share (`fit`), encoded once
     out.write("[\n")
+    last = len(hits) - 1
     for number, hit in enumerate(hits):
-        # JSON strings hold no raw newline, so every newline here is structure: indent it.
-        out.write("  " + dump_json(hit.to_json()).replace("\n", "\n  "))
-        out.write(",\n" if number < len(hits) - 1 else "\n")
+        out.write("  " + json_line(hit.json_text(encoded), unicode) + (",\n" if number < last else "\n"))
     out.write("]\n")
 
 
