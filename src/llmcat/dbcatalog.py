@@ -47,7 +47,11 @@ class GuardedConnection(sqlite3.Connection):
 
 
 def damaged(location: str, what: str) -> NoReturn:
-    if location and location != ":memory:":
+    if not location:  # a record decoded away from its connection: the file is not known here
+        raise DamagedDatabase(
+            f"the catalog database is damaged ({what}); run `llmcat cache --clear`, then the command again"
+        )
+    if location != ":memory:":
         import contextlib
         import os
 
