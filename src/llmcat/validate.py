@@ -127,20 +127,18 @@ def todo_values(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
 def _check_todos(doc: Document) -> list[Problem]:
     problems = []
     for loc, value in todo_values(doc.data):
-        line, col = doc.locate(loc)
         shown = value.strip().splitlines()[0]
         shown = shown if len(shown) <= 100 else shown[:97] + "..."
         problems.append(
-            Problem(
-                doc.path,
-                line,
-                col,
-                field_path(loc),
-                f"still a draft ({shown}); replace it with what the primary sources say",
-                "draft-todo",
-            )
+            problem_at(doc, loc, f"still a draft ({shown}); replace it with what the primary sources say", "draft-todo")
         )
     return problems
+
+
+def problem_at(doc: Document, loc: Loc, message: str, code: str, severity: Severity = "error") -> Problem:
+    """A problem at the node ``loc`` of a file (its line and column looked up)."""
+    line, col = doc.locate(loc)
+    return Problem(doc.path, line, col, field_path(loc), message, code, severity)
 
 
 @functools.cache
@@ -159,20 +157,10 @@ def _check_sources_about(doc: Document, dumped: dict[str, Any], model: Any) -> l
         for j, name in enumerate(source["about"]):
             top = name.split(".")[0].split("[")[0]
             if top not in fields:
-                loc: Loc = ("sources", i, "about", j)
-                line, col = doc.locate(loc)
                 hint = difflib.get_close_matches(top, sorted(fields), n=1)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-                problems.append(
-                    Problem(
-                        doc.path,
-                        line,
-                        col,
-                        field_path(loc),
-                        f"'{name}' is not a field of this entry{suggestion}",
-                        "unknown-about",
-                    )
-                )
+                message = f"'{name}' is not a field of this entry{suggestion}"
+                problems.append(problem_at(doc, ("sources", i, "about", j), message, "unknown-about"))
     return problems
 
 
@@ -184,24 +172,12 @@ def _check_secondary_only(doc: Document, record: Record) -> list[Problem]:
         for name in source["about"]:
             backed[name] = backed.get(name, False) or source["primary"]
             first.setdefault(name, i)
-    problems = []
-    for name, primary in backed.items():
-        if not primary:
-            loc: Loc = ("sources", first[name], "primary")
-            line, col = doc.locate(loc)
-            problems.append(
-                Problem(
-                    doc.path,
-                    line,
-                    col,
-                    field_path(loc),
-                    f"'{name}' is backed only by secondary sources; cite the project's own README, card, paper or "
-                    "license",
-                    "secondary-only",
-                    "warning",
-                )
-            )
-    return problems
+    message = "'{}' is backed only by secondary sources; cite the project's own README, card, paper or license"
+    return [
+        problem_at(doc, ("sources", first[name], "primary"), message.format(name), "secondary-only", "warning")
+        for name, primary in backed.items()
+        if not primary
+    ]
 
 
 PARALLEL_FROM = 2000
