@@ -82,6 +82,20 @@ def test_discovery_lists_regular_yaml_files_with_their_stamps(mini_catalog: Make
     assert all(f.size == (root / f.relative).stat().st_size for f in found.files)
 
 
+def test_the_key_counts_entry_files_only_whichever_way_a_folder_is_walked(mini_catalog: MakeCatalog) -> None:
+    # A folder of YAML files only is read as columns; one with anything else, file by file.
+    from llmcat.store import fingerprint
+
+    root = mini_catalog(None)
+    before = fingerprint(discover(root)).key
+    (root / "models" / "README.md").write_text("notes for contributors", encoding="utf-8")
+    assert fingerprint(discover(root)).key == before
+    entry = root / "models" / "base-7b.yaml"
+    stamp = entry.stat()
+    os.utime(entry, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1))
+    assert fingerprint(discover(root)).key != before
+
+
 def test_validate_a_path_that_does_not_exist_or_lies_outside_is_an_error(
     run: Run, mini_catalog: MakeCatalog, tmp_path: Path
 ) -> None:

@@ -4,22 +4,31 @@ The walk is ``lstat``-based: a symlink (to a file or a folder) inside the catalo
 a problem with its path and never followed, so nothing outside the catalog root is read;
 FIFOs, sockets and devices are reported without being opened. Every ``OSError`` becomes a
 problem with the path it concerns. Hidden folders (``.git``) are skipped.
+
+A warm query stats every file for the freshness key and needs nothing more, so a folder's
+files are kept as three columns (names, sizes, mtimes) filled at C speed, without a Python
+object per file; `Discovery.files` makes the per-file view when a build needs it.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from functools import partial
+from array import array
+from collections.abc import Iterator
+from functools import cached_property, partial
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
+from llmcat.gcpause import collector_paused
 from llmcat.problems import Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
-_STAMP = attrgetter("st_mode", "st_size", "st_mtime_ns")
-_IFMT = 0o170000
+_MODE = attrgetter("st_mode")
+_SIZE = attrgetter("st_size")
+_MTIME = attrgetter("st_mtime_ns")
 
 
 class Found(NamedTuple):
@@ -30,13 +39,40 @@ class Found(NamedTuple):
     mtime_ns: int
 
 
-class Discovery(NamedTuple):
-    root: Path
-    files: list[Found]  # sorted by path
-    problems: list[Problem]  # symlinks, special files, unreadable folders
+class Folder(NamedTuple):
+    """The regular YAML files of one folder, as columns, names sorted."""
+
+    prefix: str  # "" for the root, else "models/" and the like
+    names: list[str]
+    sizes: array[int]
+    mtimes: array[int]  # ns
+
+
+class Discovery:
+    def __init__(self, root: Path, folders: list[Folder], problems: list[Problem]) -> None:
+        self.root = root
+        self.folders = sorted(folders)  # by prefix: the key does not depend on the walk's order
+        self.problems = sorted(problems, key=lambda p: p.path)
+
+    @cached_property
+    def files(self) -> list[Found]:
+        """Every file, sorted by path."""
+        return sorted(
+            Found(folder.prefix + name, size, mtime)
+            for folder in self.folders
+            for name, size, mtime in zip(folder.names, folder.sizes, folder.mtimes, strict=True)
+        )
 
     def paths(self) -> list[Path]:
         return [self.root / f.relative for f in self.files]
+
+    def changed_since(self, ns: int) -> Iterator[Found]:
+        """The files modified at ``ns`` or later."""
+        for folder in self.folders:
+            if folder.mtimes and max(folder.mtimes) >= ns:
+                for name, size, mtime in zip(folder.names, folder.sizes, folder.mtimes, strict=True):
+                    if mtime >= ns:
+                        yield Found(folder.prefix + name, size, mtime)
 
 
 def shown_path(root: Path, relative: str) -> str:
@@ -53,9 +89,10 @@ def _kind_problem(root: Path, relative: str, mode: int) -> Problem:
     return Problem(shown, 1, 1, "", "is not a regular file (a FIFO, socket or device); remove it", "special-file")
 
 
-def _lstats(folder: str, names: list[str]) -> list[os.stat_result | OSError]:
-    """``lstat`` of every name in ``folder``: relative to the open folder and through ``map``
-    (no Python frame per file) where the platform allows; one by one if any of them fails."""
+def _lstats(folder: str, names: list[str]) -> tuple[list[os.stat_result | OSError], bool]:
+    """``lstat`` of every name in ``folder``, and whether all of them succeeded: relative to the
+    open folder and through ``map`` (no Python frame per file) where the platform allows; one
+    by one if any of them fails."""
     if os.stat in os.supports_dir_fd:
         try:
             fd = os.open(folder, os.O_RDONLY)
@@ -63,7 +100,7 @@ def _lstats(folder: str, names: list[str]) -> list[os.stat_result | OSError]:
             fd = -1
         if fd >= 0:
             try:
-                return list(map(partial(os.stat, dir_fd=fd, follow_symlinks=False), names))
+                return list(map(partial(os.stat, dir_fd=fd, follow_symlinks=False), names)), True
             except OSError:
                 pass
             finally:
@@ -74,35 +111,32 @@ def _lstats(folder: str, names: list[str]) -> list[os.stat_result | OSError]:
             out.append(os.stat(os.path.join(folder, name), follow_symlinks=False))
         except OSError as exc:
             out.append(exc)
-    return out
+    return out, not any(isinstance(st, OSError) for st in out)
 
 
-def _folder(root: Path, prefix: str, out: Discovery, stack: list[str]) -> None:
+def _all_yaml_files(names: list[str], stats: list[os.stat_result | OSError]) -> bool:
+    """The common case, tested at C speed: every name a YAML file, every stat a regular file."""
+    all_yaml = all(map(str.endswith, names, repeat(YAML_SUFFIXES)))
+    return all_yaml and set(map(stat.S_IFMT, map(_MODE, stats))) == {stat.S_IFREG}
+
+
+def _folder(root: Path, prefix: str, folders: list[Folder], problems: list[Problem], stack: list[str]) -> None:
     folder = os.path.join(root, prefix) if prefix else str(root)
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
         shown = shown_path(root, prefix.rstrip("/")) if prefix else str(root)
-        out.problems.append(Problem(shown, 1, 1, "", f"cannot be read: {exc.strerror or exc}", "unreadable"))
+        problems.append(Problem(shown, 1, 1, "", f"cannot be read: {exc.strerror or exc}", "unreadable"))
         return
-    stats = _lstats(folder, names)
-    if not any(isinstance(st, OSError) for st in stats):
-        # The common case, at C speed: regular YAML files straight into the list.
-        stamps = list(map(_STAMP, stats))
-        out.files.extend(
-            Found(prefix + name, size, mtime)
-            for name, (mode, size, mtime) in zip(names, stamps, strict=True)
-            if mode & _IFMT == stat.S_IFREG and name.endswith(YAML_SUFFIXES)
-        )
-        others = [
-            (n, s) for n, s, (mode, _, _) in zip(names, stats, stamps, strict=True) if mode & _IFMT != stat.S_IFREG
-        ]
-    else:
-        others = list(zip(names, stats, strict=True))
-    for name, st in others:
+    stats, all_read = _lstats(folder, names)
+    if all_read and _all_yaml_files(names, stats):
+        folders.append(Folder(prefix, names, array("q", map(_SIZE, stats)), array("q", map(_MTIME, stats))))
+        return
+    files = Folder(prefix, [], array("q"), array("q"))
+    for name, st in zip(names, stats, strict=True):
         relative = prefix + name
         if isinstance(st, OSError):
-            out.problems.append(
+            problems.append(
                 Problem(shown_path(root, relative), 1, 1, "", f"cannot be read: {st.strerror or st}", "unreadable")
             )
             continue
@@ -112,20 +146,23 @@ def _folder(root: Path, prefix: str, out: Discovery, stack: list[str]) -> None:
                 stack.append(relative + "/")
         elif stat.S_ISREG(mode):
             if name.endswith(YAML_SUFFIXES):
-                out.files.append(Found(relative, st.st_size, st.st_mtime_ns))
+                files.names.append(name)
+                files.sizes.append(st.st_size)
+                files.mtimes.append(st.st_mtime_ns)
         elif stat.S_ISLNK(mode):
             if not name.startswith("."):
-                out.problems.append(_kind_problem(root, relative, mode))
+                problems.append(_kind_problem(root, relative, mode))
         elif name.endswith(YAML_SUFFIXES):
-            out.problems.append(_kind_problem(root, relative, mode))
+            problems.append(_kind_problem(root, relative, mode))
+    folders.append(files)
 
 
 def discover(root: Path) -> Discovery:
     """Every regular YAML file below ``root`` with its size and mtime, and what is amiss."""
-    out = Discovery(root, [], [])
+    folders: list[Folder] = []
+    problems: list[Problem] = []
     stack = [""]
-    while stack:
-        _folder(root, stack.pop(), out, stack)
-    out.files.sort()
-    out.problems.sort(key=lambda p: p.path)
-    return out
+    with collector_paused():  # a stat result per file, freed at once: nothing for it to find
+        while stack:
+            _folder(root, stack.pop(), folders, problems, stack)
+    return Discovery(root, folders, problems)

@@ -145,14 +145,19 @@ def fingerprint(found: Discovery) -> Fingerprint:
     version and database format. With LLMCAT_CACHE_CHECK=content, files count by content."""
     stamped_at = time.time_ns()
     code = code_key()
+    key = blake2b(repr((code, str(found.root))).encode(), digest_size=20)
     if _content_check():
-        contents = [(f.relative, _file_digest(found.root / f.relative)) for f in found.files]
-        material = repr((code, str(found.root), "content", contents))
-        return Fingerprint(blake2b(material.encode(), digest_size=20).hexdigest(), code, {})
-    material = repr((code, str(found.root), found.files))
-    recent = stamped_at - RACY_NS
-    racy = {f.relative: f.mtime_ns for f in found.files if f.mtime_ns >= recent}
-    return Fingerprint(blake2b(material.encode(), digest_size=20).hexdigest(), code, racy)
+        key.update(b"content")
+        for f in found.files:
+            key.update(repr((f.relative, _file_digest(found.root / f.relative))).encode())
+        return Fingerprint(key.hexdigest(), code, {})
+    for folder in found.folders:  # the stamps' columns as they are: no object per file
+        key.update(f"\0{folder.prefix}\0{len(folder.names)}\0".encode())
+        key.update("\0".join(folder.names).encode("utf-8", "surrogateescape"))
+        key.update(folder.sizes.tobytes())
+        key.update(folder.mtimes.tobytes())
+    racy = {f.relative: f.mtime_ns for f in found.changed_since(stamped_at - RACY_NS)}
+    return Fingerprint(key.hexdigest(), code, racy)
 
 
 def database_path(root: Path) -> Path:
