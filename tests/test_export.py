@@ -3,9 +3,11 @@ the SQLite database; the generated catalog documents stay in step with the catal
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import re
 import sqlite3
 import typing
 from collections.abc import Callable
@@ -74,13 +76,63 @@ def test_generated_catalog_documents_match_the_catalog(run: Run, name: str, lang
     assert committed == made, f"docs/{name} is stale: run python scripts/gen_schema.py"
 
 
-def test_sqlite_export_opens_in_sqlite3(run: Run, tmp_path: Path) -> None:
-    out = tmp_path / "catalog.db"
-    result = run("export", "--format", "sqlite", "--out", str(out))
+def _readme_commands(tool: str) -> list[str]:
+    """The SQL of each `sqlite3 llmcat.db "..."` or `duckdb -c "..."` the README shows."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The database for other tools") :]
+    block = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
+    return re.findall(rf'^{tool} "(.*?)"', block, flags=re.MULTILINE | re.DOTALL)
+
+
+@pytest.fixture
+def exported(run: Run, tmp_path: Path) -> Path:
+    out = tmp_path / "llmcat.db"
+    result = run("export", "--format", "sqlite", str(out))
     assert result.exit_code == 0, result
-    with sqlite3.connect(out) as db:
+    return out
+
+
+def test_sqlite_export_answers_the_readme_queries_in_sqlite3(exported: Path) -> None:
+    queries = _readme_commands("sqlite3 llmcat.db")
+    assert len(queries) == 2
+    with sqlite3.connect(exported) as db:
         (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+        answers = [db.execute(sql).fetchall() for sql in queries]
     assert count == len(list((ROOT / "catalog").glob("*/*.yaml")))
+    assert all(answers), answers
+
+
+def test_sqlite_export_answers_the_readme_query_in_duckdb(exported: Path) -> None:
+    duckdb = pytest.importorskip("duckdb", reason="DuckDB is a test extra (pip install -e '.[test]')")
+    scanner = pytest.importorskip("duckdb_extension_sqlite_scanner", reason="DuckDB's sqlite extension is a test extra")
+    (statements,) = _readme_commands("duckdb -c")
+    *setup, query = [s.strip() for s in statements.split(";") if s.strip()]
+    assert setup[:2] == ["INSTALL sqlite", "LOAD sqlite"]  # downloaded once by DuckDB; here, the wheel's copy
+    extension = (
+        Path(scanner.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "sqlite_scanner.duckdb_extension"
+    )
+    with duckdb.connect() as con:
+        con.execute(f"LOAD '{extension}'")
+        for statement in setup[2:]:
+            con.execute(statement.replace("'llmcat.db'", f"'{exported}'"))
+        counts = dict(con.execute(query).fetchall())
+    with sqlite3.connect(exported) as db:
+        expected = dict(db.execute("SELECT license, count(*) FROM entries WHERE kind = 'model' GROUP BY license"))
+    assert counts == expected
+
+
+def test_sqlite_export_opens_in_datasette_with_its_text_search(exported: Path) -> None:
+    app = pytest.importorskip("datasette.app", reason="Datasette is a test extra (pip install -e '.[test]')")
+
+    async def ask(path: str) -> Any:
+        response = await app.Datasette(files=[str(exported)]).client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    one = asyncio.run(ask("/llmcat/entries.json?id=chatglm-6b&_shape=array&_col=commercial"))
+    found = asyncio.run(ask("/llmcat/entries.json?_search=chatglm&_shape=array&_col=id"))
+    assert one == [{"id": "chatglm-6b", "commercial": "conditional"}]
+    assert "chatglm-6b" in [row["id"] for row in found]
 
 
 def test_export_writes_a_file_whole_and_refuses_what_cannot_be(run: Run, tmp_path: Path) -> None:
