@@ -203,7 +203,7 @@ def test_escape_codes_in_catalog_text_are_refused_before_any_query(
 
 def test_narrow_terminal_keeps_ids_whole(run: Run) -> None:
     out = run("search", "--lang", "zh", "--commercial", env={"COLUMNS": "60"}).stdout
-    assert "moss-moon-003-sft-plugin" in out and "chatglm-6b" in out
+    assert "llama-3-chinese-8b-instruct-v3" in out and "chatglm-6b" in out
 
 
 def test_schema_command_prints_json_schema(run: Run) -> None:

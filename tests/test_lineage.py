@@ -92,12 +92,13 @@ def test_stated_research_only_terms_beat_the_license_file(catalog: Catalog, entr
 
 def test_effective_never_looser_than_upstream_on_the_real_catalog(catalog: Catalog) -> None:
     for record in catalog.entries():
-        if record.get("override_reason"):
-            continue
+        covered = set(record.get("override_covers", []))
         mine = lineage.RANK[effective(catalog, record["id"])]
-        if record.get("base_model"):
+        if record.get("base_model") and record["base_model"] not in covered:
             assert mine <= lineage.RANK[effective(catalog, record["base_model"])], record["id"]
         for dataset in record.get("trained_on", []) + record.get("derived_from", []):
+            if dataset in covered:
+                continue
             theirs = effective(catalog, dataset)
             if theirs in ("no", "conditional"):
                 assert mine <= lineage.RANK[theirs], (record["id"], dataset)
@@ -153,23 +154,62 @@ def test_property_effective_is_the_most_restrictive_explicit_term(cat: Catalog) 
                 assert mine <= lineage.RANK[theirs]
 
 
-def test_override_reason_keeps_the_declared_status(tmp_path: Path) -> None:
+def _overriding(covers: list[str]) -> Catalog:
     records = {
         "lic-yes": {"id": "lic-yes", "kind": "license", "commercial": "yes"},
+        "lic-cond": {"id": "lic-cond", "kind": "license", "commercial": "conditional"},
         "lic-no": {"id": "lic-no", "kind": "license", "commercial": "no"},
         "own-data": {"id": "own-data", "kind": "dataset", "license": {"data": "lic-no"}},
+        "their-base": {"id": "their-base", "kind": "model", "license": {"weights": "lic-cond"}},
         "own-model": {
             "id": "own-model",
             "kind": "model",
             "license": {"weights": "lic-yes"},
+            "base_model": "their-base",
             "trained_on": ["own-data"],
             "override_reason": "the data owner released the model",
+            "override_covers": covers,
         },
     }
-    cat = Catalog("t", records)  # type: ignore[arg-type]
-    verdict = lineage.verdict(cat, "own-model")
-    assert verdict.effective == "yes"
+    return Catalog("t", records)  # type: ignore[arg-type]
+
+
+def test_override_reason_sets_aside_only_the_upstream_entries_it_covers() -> None:
+    verdict = lineage.verdict(_overriding(["own-data"]), "own-model")
+    assert verdict.effective == "conditional"  # the base model it does not cover still counts
     assert verdict.override_reason == "the data owner released the model"
+    assert [r.path[-1] for r in verdict.reasons] == ["their-base"]
+    assert lineage.verdict(_overriding(["own-data", "their-base"]), "own-model").effective == "yes"
+
+
+@pytest.mark.parametrize(
+    ("added", "code"),
+    [
+        ('override_reason: "the data owner released it"\n', "override-scope"),
+        ("override_covers: [web-data]\n", "override-scope"),
+        ('override_reason: "the data owner released it"\noverride_covers: [base-7b]\n', "override-covers-not-upstream"),
+    ],
+)
+def test_an_override_says_why_and_names_upstream_entries_it_covers(
+    run: Callable[..., Result], mini_catalog: Callable[[str | None], Path], added: str, code: str
+) -> None:
+    root = mini_catalog(None)
+    entry = root / "models" / "base-7b.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8") + added, encoding="utf-8")
+    result = run("validate", "--catalog", str(root), "--format", "json")
+    assert result.exit_code == 1, result
+    assert code in [p["code"] for p in json.loads(result.stdout)["problems"]]
+    fine = 'override_reason: "the data owner released it"\noverride_covers: [web-data]\n'
+    entry.write_text(entry.read_text(encoding="utf-8").replace(added, fine), encoding="utf-8")
+    assert run("validate", "--catalog", str(root)).exit_code == 0
+
+
+def test_an_upstream_entry_set_aside_is_marked_in_the_tree(run: Callable[..., Result]) -> None:
+    tree = json.loads(run("why", "moss-moon-003-sft", "--json").stdout)
+    (data,) = [child for child in tree["children"] if child["id"] == "moss-003-sft-data"]
+    (base,) = [child for child in tree["children"] if child["id"] == "moss-moon-003-base"]
+    assert data["set_aside"] and not data["propagates"] and not base["set_aside"]
+    assert tree["effective"] == base["effective"] == "no"  # CodeGen's statement, through the base
 
 
 def test_a_node_in_another_role_keeps_everything_else() -> None:

@@ -285,6 +285,9 @@ def _entry_causes(before: Catalog, after: Catalog, entry_id: str, old: Record, n
         yield from _edge_causes(before, after, entry_id, name, old, new)
     if bool(old.get("override_reason")) != bool(new.get("override_reason")):
         yield f"{entry_id}'s override_reason was {'added' if new.get('override_reason') else 'removed'}"
+    elif old.get("override_covers") != new.get("override_covers"):
+        covers = ", ".join(new.get("override_covers", []))
+        yield f"{entry_id}'s override_reason now covers {covers}"
     for generator in dict.fromkeys(_generators(new)):
         if generator in _generators(old):
             yield from _generator_causes(before, after, generator)

@@ -49,6 +49,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "lineage_note_en",
     "lineage_note_zh",
     "override_reason",
+    "override_covers",
     *(f"links_{name}" for name in _LINKS),
     "license_history",
     "hardware",

@@ -67,6 +67,7 @@ class Node:
         "propagates",
         "reasons",
         "role",
+        "set_aside",
     )
 
     def __init__(
@@ -88,6 +89,7 @@ class Node:
         self.declared = declared
         self.effective = effective
         self.propagates = True
+        self.set_aside = False  # an upstream entry the parent's override_reason covers
         self.decisive = False
         self.override_reason = override_reason
         self.reasons: list[Reason] = reasons or []
@@ -100,6 +102,7 @@ class Node:
         """A shallow copy in another role (the memo shares computed nodes between parents)."""
         copy = Node(self.id, role, self.kind, self.license, self.declared, self.effective)
         copy.propagates, copy.decisive, copy.override_reason = self.propagates, self.decisive, self.override_reason
+        copy.set_aside = self.set_aside
         copy.reasons, copy.caveats, copy.children = self.reasons, self.caveats, self.children
         copy.conditions, copy.obligations = self.conditions, self.obligations
         return copy
@@ -340,17 +343,30 @@ def _compute(
         node.conditions = _tagged(license_conditions(lic_record), lic_record)
         node.obligations = _tagged(lic_record.get("obligations", []), lic_record)
     if policy == "strict":
+        covered = set(record.get("override_covers", [])) if node.override_reason else set()
         for child in _upstream(catalog, record, as_of, policy, visiting, memo):
             node.children.append(child)
-            _absorb(node, child)
-        if node.override_reason:
-            node.effective = declared
-            node.conditions = [c for c in node.conditions if c.get("status") != "no"]
-            node.reasons = [
-                own,
-                Reason((entry_id,), "override_reason", None, f"kept at {declared}: {node.override_reason}"),
-            ]
+            if child.id in covered:
+                _set_aside(node, child)
+            else:
+                _absorb(node, child)
+        if covered:
+            shown = ", ".join(sorted(covered))
+            node.reasons.append(
+                Reason(
+                    (entry_id,), "override_reason", None, f"restrictions of {shown} set aside: {node.override_reason}"
+                )
+            )
     return node
+
+
+def _set_aside(node: Node, child: Node) -> None:
+    """An upstream entry the override covers: its caveats and its terms short of a refusal are
+    still shown; its verdict does not lower this one."""
+    child.propagates = False
+    child.set_aside = True
+    node.caveats.extend(c for c in child.caveats if c not in node.caveats)
+    _merge(node.conditions, [c for c in child.conditions if c.get("status") != "no"])
 
 
 def _upstream(
@@ -494,6 +510,7 @@ def node_json(node: Node) -> dict[str, Any]:
         "declared": node.declared,
         "effective": node.effective,
         "propagates": node.propagates,
+        "set_aside": node.set_aside,
         "decisive": node.decisive,
         "override_reason": node.override_reason,
         "caveats": node.caveats,

@@ -426,7 +426,14 @@ class EntryBase(Strict):
     )
     override_reason: Text | None = Field(
         None,
-        description="Why upstream commercial restrictions do not pass to this entry (rare; cite a source).",
+        description="Why the restrictions of the upstream entries in override_covers do not pass to this "
+        "entry (rare; cite a source).",
+    )
+    override_covers: list[EntryId] = Field(
+        default_factory=list,
+        description="The upstream entries (base model, training or source data) whose restrictions "
+        "override_reason sets aside; restrictions from any other upstream entry still pass on. "
+        "Given together with override_reason.",
     )
 
     lineage_note: Bilingual | None = Field(
@@ -440,6 +447,12 @@ class EntryBase(Strict):
         dates = [change.since for change in self.license_history]
         if dates != sorted(dates):
             raise PydanticCustomError("history-order", "license_history must be oldest first", {})
+        if bool(self.override_reason) != bool(self.override_covers):
+            raise PydanticCustomError(
+                "override-scope",
+                "override_reason and override_covers go together: say why, and which upstream entries it covers",
+                {},
+            )
         return self
 
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 class Reference(NamedTuple):
     field: str
-    target: str  # the kind referred to; "same" for the entry's own kind
+    target: str  # the kind referred to; "same" for the entry's own kind, "upstream" for its lineage
     what: str  # how messages name the target
     role: str  # how lineage trees name the edge; "" for references a verdict does not follow
 
@@ -26,6 +26,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("derived_from", "dataset", "dataset", "derived from"),
     Reference("replaced_by", "same", "entry", ""),
     Reference("based_on", "license", "license", ""),
+    Reference("override_covers", "upstream", "upstream entry", ""),
 )
 LINEAGE: tuple[Reference, ...] = tuple(r for r in REFERENCES if r.role)
 LINEAGE_FIELDS: tuple[str, ...] = tuple(r.field for r in LINEAGE)

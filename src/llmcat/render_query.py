@@ -731,7 +731,9 @@ def _node_label(node: lineage.Node) -> Text:
     if node.effective != node.declared:
         label.append(", effective ")
         label.append(node.effective, style=STATUS_STYLE.get(node.effective, ""))
-    if not node.propagates:
+    if node.set_aside:
+        label.append("  (set aside by override_reason)", style="dim")
+    elif not node.propagates:
         label.append(
             "  (caveat only, does not lower the verdict)"
             if node.effective == "unknown"

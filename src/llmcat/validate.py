@@ -362,10 +362,26 @@ def _check_references(catalog: Catalog, entry_id: str, record: Record) -> Iterab
         if ref.field == "based_on":
             continue  # a license's, checked with the licenses
         loc: Loc = (ref.field, position) if isinstance(record[ref.field], list) else (ref.field,)
+        if ref.target == "upstream":
+            yield from _check_covered(entry_id, record, loc, target)
+            continue
         want = record["kind"] if ref.target == "same" else ref.target
         yield from _reference(catalog, entry_id, loc, target, want, ref.what)
     if record.get("base_model") == entry_id:
         yield _Pending(entry_id, ("base_model",), "an entry cannot be its own base model", "cycle")
+
+
+def _check_covered(entry_id: str, record: Record, loc: Loc, target: str) -> Iterable[_Pending]:
+    upstream = [t for _, _, t in references.targets(record, references.LINEAGE)]
+    if target not in upstream:
+        named = ", ".join(upstream) or "none"
+        yield _Pending(
+            entry_id,
+            loc,
+            f"override_covers names '{target}', which is not one of this entry's base model, training or "
+            f"source data ({named})",
+            "override-covers-not-upstream",
+        )
 
 
 def _check_licenses(catalog: Catalog, entry_id: str, record: Record, used: set[str]) -> Iterable[_Pending]:
