@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from llmcat.catalog import Catalog, Record
-from llmcat.models import ID_PATTERN, LANGUAGE_PATTERN
+from llmcat.fields import ID_PATTERN, LANGUAGE_PATTERN
 from llmcat.net.audit import hub_base_models, hub_languages, hub_license
 from llmcat.problems import LlmcatError
 from llmcat.validate import TODO, todo_values

@@ -90,7 +90,8 @@ def draft(
     """Draft a catalog entry from the Hub's metadata; what the Hub cannot say is left as TODOs."""
     from llmcat import draft as drafting
     from llmcat import render
-    from llmcat.models import FOLDER_BY_KIND, HF_PATTERN
+    from llmcat.fields import HF_PATTERN
+    from llmcat.models import FOLDER_BY_KIND
     from llmcat.net import hub
 
     if not re.match(HF_PATTERN, repo_id):
