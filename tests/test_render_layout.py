@@ -11,7 +11,9 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from llmcat.render_query import VERDICT_FLOOR, KeyValues, _Column, fit_columns
+from llmcat.render_entry import KeyValues
+from llmcat.render_query import VERDICT_FLOOR
+from llmcat.render_table import Column, fit_columns
 from tests.conftest import Result
 
 Run = Callable[..., Result]
@@ -51,8 +53,8 @@ def test_fit_keeps_precision_and_memory_on_narrow_terminals(run: Run) -> None:
     assert out.split("\n")[0].split() == ["id", "commercial", "at", "GiB"]
 
 
-def _column(title: str, natural: int, *, floor: int = 0, drop: int = 0, fills: bool = False) -> _Column:
-    return _Column(title, [Text("x" * natural)], floor=floor, drop=drop, fills=fills)
+def _column(title: str, natural: int, *, floor: int = 0, drop: int = 0, fills: bool = False) -> Column:
+    return Column(title, [Text("x" * natural)], floor=floor, drop=drop, fills=fills)
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,7 @@ def show(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Every fact of an entry: summary, licenses and history, verdict, lineage, hardware, sources."""
-    from llmcat import query, render_query
+    from llmcat import query, render_entry, render_query
     from llmcat.hardware import hardware_rows
     from llmcat.lineage import VerdictCache
 
@@ -170,7 +170,7 @@ def show(
     if len(ids) > 1:
         hits = [query.Hit(cat.records[i], verdicts.get(i, as_of, pol)) for i in ids]
         if chosen == "table":
-            render_query.show_family(name, hits, lang)
+            render_entry.show_family(name, hits, lang)
         else:
             render_query.write_hits(hits, chosen, lang)
         return
@@ -182,15 +182,15 @@ def show(
     rows = [] if license_page else hardware_rows(record, cat.records.get)
     extra: dict[str, object] = {"used_by": users} if license_page else {"memory": rows} if rows else {}
     if chosen == "json":
-        render_query.show_json(record, verdict, extra)
+        render_entry.show_json(record, verdict, extra)
     elif chosen == "yaml":
-        render_query.show_yaml(record, verdict, extra)
+        render_entry.show_yaml(record, verdict, extra)
     elif chosen != "table":
         render_query.write_hits([query.Hit(record, verdict)], chosen, lang)
     elif license_page:
-        render_query.show_license(record, verdict, lang, users)
+        render_entry.show_license(record, verdict, lang, users)
     else:
-        render_query.show_entry(cat, record, verdict, lang, rows)
+        render_entry.show_entry(cat, record, verdict, lang, rows)
 
 
 @app.command()
@@ -205,7 +205,7 @@ def why(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Why an entry may or may not be used commercially: its lineage as a tree."""
-    from llmcat import lineage, query, render_query
+    from llmcat import lineage, query, render_entry, render_query
 
     cat = open_for_query(catalog, no_cache)
     ids = query.resolve(cat, name)
@@ -221,9 +221,9 @@ def why(
         render.write(render.dump_json(tree))
         return
     if record["kind"] == "license":
-        render_query.why_license(record, cat.license_users(ids[0]))
+        render_entry.why_license(record, cat.license_users(ids[0]))
         return
-    render_query.why_tree(
+    render_entry.why_tree(
         lineage.explain(cat, ids[0], as_of, pol), render_query.ui_language(lang_ui.value if lang_ui else None)
     )
 
