@@ -141,11 +141,13 @@ class _Column(Mapping[str, Any]):
 
 
 class Row(NamedTuple):
-    """A search hit as stored: its id, its record and its default verdict (both JSON text)."""
+    """A search hit as stored: its id, its record and its default verdict (both JSON text), and
+    whether both are plain (nothing for output to escape: `entries.plain`)."""
 
     id: str
     record: str
     verdict: str
+    plain: int
 
 
 class Filter(NamedTuple):
@@ -339,7 +341,7 @@ class DbCatalog(Catalog):
         """Records and their stored verdicts (JSON text) that pass ``filters``, sorted."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        sql = f"SELECT e.id, e.record, e.verdict, e.plain FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [Row(*row) for row in self.conn.execute(sql, params).fetchall()]
@@ -349,7 +351,7 @@ class DbCatalog(Catalog):
         holds only those."""
         where = " AND ".join(f"({f.sql})" for f in filters) or "1"
         params = [p for f in filters for p in f.params]
-        sql = f"SELECT e.id, e.record, e.verdict FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
+        sql = f"SELECT e.id, e.record, e.verdict, e.plain FROM entries e WHERE {where} ORDER BY {SORT_SQL[sort]}"
         for row in self.conn.execute(sql, params):
             yield Row(*row)
 
