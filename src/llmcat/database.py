@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from llmcat import languages, lineage, references
 from llmcat.catalog import Catalog, Record, fold
+from llmcat.hardware import FIT_FIELDS
 from llmcat.safetext import has_unsafe
 
 FORMAT = 3  # PRAGMA user_version: raise it with any change to the tables below
@@ -88,6 +89,12 @@ TABLES: tuple[Table, ...] = (
                 "The entry as JSON: its YAML fields, numbers normalised (`show --json` without `commercial_use`).",
             ),
             _c("verdict", "TEXT NOT NULL", "The default verdict as JSON (`commercial_use` in `show --json`)."),
+            _c(
+                "fit_fields",
+                "TEXT NOT NULL",
+                "The record's fields that `llmcat fit` reads (id, kind, params, config, base_model, "
+                "hardware, quantized), as JSON: `fit` decodes these, not the whole record.",
+            ),
             _c(
                 "plain",
                 "INTEGER NOT NULL",
@@ -292,6 +299,7 @@ def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: 
         haystack(record),
         text,
         verdict_json,
+        dumps({key: record[key] for key in FIT_FIELDS if key in record}),
         plain(text, verdict_json),
     )
 

@@ -12,7 +12,7 @@ from llmcat.references import LINEAGE, targets
 from llmcat.safetext import safe
 
 if TYPE_CHECKING:
-    from llmcat.dbcatalog import DbCatalog
+    from llmcat.dbcatalog import DbCatalog, Row
 
 SORT_KEYS = ("id", "name", "params", "released")
 COMMERCIAL = frozenset({"yes", "conditional"})
@@ -45,10 +45,11 @@ class Hit:
     """One search result: the record, its verdict, and columns a command adds (``fit``).
 
     A hit read from the database keeps its record and its stored verdict as JSON text and
-    decodes them on first use: `fit` decodes the records it sizes and no verdict, and JSON
-    output is assembled from the stored texts (`json_text`) without decoding them at all."""
+    decodes them on first use: `fit` decodes only the fields it reads (`fields`) and no
+    verdict, and JSON output is assembled from the stored texts (`json_text`) without decoding
+    them at all."""
 
-    __slots__ = ("_plain", "_record", "_stored", "_text", "_verdict", "extra")
+    __slots__ = ("_fields", "_plain", "_record", "_stored", "_text", "_verdict", "extra")
 
     def __init__(
         self,
@@ -58,12 +59,14 @@ class Hit:
         *,
         stored: str | None = None,
         text: str | None = None,
+        fields: str | None = None,
         plain: int = 0,
     ) -> None:
         self._record = record
         self._text = text  # the record as stored JSON text (when record is None, or to write it)
         self._verdict = verdict
         self._stored = stored  # the stored verdict as JSON text
+        self._fields = fields  # the fields `fit` reads as stored JSON text (`entries.fit_fields`)
         self._plain = plain  # nothing in the two stored texts for output to escape (`entries.plain`)
         self.extra: dict[str, Any] = extra if extra is not None else {}
 
@@ -75,11 +78,17 @@ class Hit:
             self._record = decode(self._text or "{}")
         return self._record
 
-    def forget_record(self) -> None:
-        """Drop the decoded record of a hit read from the database (it is decoded again if
-        asked): `fit` keeps tens of thousands of hits and writes them from their texts."""
-        if self._text is not None:
-            self._record = None
+    @property
+    def fields(self) -> Record:
+        """The record's fields that `fit` reads (`hardware.FIT_FIELDS`), decoded each time from
+        their own stored text where the hit has it (a tenth of the record's; `fit` keeps tens of
+        thousands of hits and writes them from their texts), else the record."""
+        if self._fields is None or self._record is not None:
+            return self.record
+        from llmcat.dbcatalog import decode
+
+        fields: Record = decode(self._fields)
+        return fields
 
     @property
     def verdict(self) -> lineage.Verdict:
@@ -170,8 +179,11 @@ def search(catalog: DbCatalog, q: Query, verdicts: lineage.VerdictCache | None =
     needs_verdicts = not default and (q.commercial or q.no_conditions)
     rows = catalog.select(catalog.filters(q, with_verdicts=default), q.sort, None if needs_verdicts else q.limit)
     if default:
-        return [Hit(None, stored=row.verdict, text=row.record, plain=row.plain) for row in rows]
-    hits = [Hit(None, cache.get(row.id, q.as_of, q.policy), text=row.record, plain=row.plain) for row in rows]
+        return [Hit(None, stored=row.verdict, text=row.record, fields=row.fit_fields, plain=row.plain) for row in rows]
+    hits = [
+        Hit(None, cache.get(row.id, q.as_of, q.policy), text=row.record, fields=row.fit_fields, plain=row.plain)
+        for row in rows
+    ]
     if q.commercial:
         hits = [h for h in hits if h.verdict.effective in COMMERCIAL]
     if q.no_conditions:
@@ -185,7 +197,13 @@ def stream(catalog: DbCatalog, q: Query) -> Iterable[Hit]:
     if q.as_of is not None or q.policy != "strict" or q.limit:
         return search(catalog, q)
     rows = catalog.stream(catalog.filters(q, with_verdicts=True), q.sort)
-    return (Hit(None, stored=row.verdict, text=row.record, plain=row.plain) for row in rows)
+    return (_hit(row) for row in rows)
+
+
+def _hit(row: Row, verdict: lineage.Verdict | None = None) -> Hit:
+    """A hit of a stored row: its texts, decoded when asked; ``verdict``: one worked out for
+    another date or policy than the stored one."""
+    return Hit(None, verdict, stored=row.verdict, text=row.record, fields=row.fit_fields, plain=row.plain)
 
 
 FILTER_VALUES = ("--license", "--org", "--tag", "--family", "--lang")
