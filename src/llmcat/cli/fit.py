@@ -34,6 +34,7 @@ from llmcat.cli.common import (
     open_for_query,
     output_format,
 )
+from llmcat.gcpause import collector_paused
 from llmcat.problems import UsageError
 from llmcat.vocab import (
     ATTENTIONS,
@@ -268,6 +269,7 @@ def note_skipped(skipped: list[tuple[str, str]], hits: Sequence[Hit] = ()) -> No
 
 @app.command()
 @handles_errors
+@collector_paused()  # many hits, no cyclic garbage: README, "What makes it fast"
 def fit(
     vram: VramOpt,
     ram: RamOpt = None,
