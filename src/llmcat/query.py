@@ -105,7 +105,7 @@ class Hit:
         """`to_json` as compact JSON text (non-ASCII raw, control and bidi characters escaped as
         `safetext.safe` writes them), assembled from the stored record and verdict texts where
         the hit has them: the same content, without decoding them; the escaping pass is skipped
-        for stored texts that need none (`entries.plain`: 0.35 s of `fit --json` at 100k entries).
+        for stored texts that need none (`entries.plain`: 0.2-0.35 s of `fit --json` at 100k).
         ``encoded``: the texts of extras by key and identity, for hits that share them (`fit`'s
         objects, one per sizing) and stay alive while it is used."""
         extra = {k: v for k, v in self.extra.items() if not k.startswith("fit_")}
