@@ -316,3 +316,24 @@ def test_json_from_stored_texts_is_the_decoded_entry_for_every_entry() -> None:
         assert json.loads(hit.json_text(shared)) == hit.to_json()  # extras encoded once per object
         hit.extra.update({"name": "an extra that replaces a field"})  # the slow path then
         assert json.loads(hit.json_text()) == hit.to_json()
+
+
+def test_search_and_fit_write_their_hits_with_the_collector_paused_and_restore_it(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from llmcat import render_query
+
+    paused: list[bool] = []
+    write_hits = render_query.write_hits
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        paused.append(not gc.isenabled())
+        write_hits(*args, **kwargs)
+
+    monkeypatch.setattr(render_query, "write_hits", spy)
+    assert gc.isenabled()
+    for args in (["search", "--json"], ["fit", "--vram", "24", "--json"]):
+        assert run(*args).exit_code == 0
+    assert paused == [True, True] and gc.isenabled()

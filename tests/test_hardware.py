@@ -428,3 +428,52 @@ def test_fit_leaves_out_too_large_models_in_sql_with_the_same_answer(
         assert fresh is not None and {**hit.extra["fit"], **fresh.to_json()} == hit.extra["fit"]
     if vram in ("3", "6"):
         assert left_out > 0  # the bound does leave models out
+
+
+class _OnlyFitFields(dict):  # type: ignore[type-arg]
+    """A record that answers only for the fields `fit` is meant to read (`hardware.FIT_FIELDS`,
+    which the database stores apart so that `fit` decodes them and not the whole record)."""
+
+    def _check(self, key: object) -> None:
+        assert key in hardware.FIT_FIELDS, f"fit read {key!r}, which hardware.FIT_FIELDS leaves out"
+
+    def __getitem__(self, key: str) -> object:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self._check(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._check(key)
+        return super().__contains__(key)
+
+    def __iter__(self) -> object:  # type: ignore[override]
+        raise AssertionError("fit went through every field of a record")
+
+    keys = items = values = __iter__  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("vram", "mode", "precision"),
+    [("8", "inference", None), ("80", "inference", None), ("24", "qlora", None), ("24", "lora", "int8"),
+     ("12", "p-tuning", None), ("80", "full-finetune", None)],
+)  # fmt: skip
+def test_fit_reads_no_field_outside_fit_fields(catalog: Catalog, vram: str, mode: str, precision: str | None) -> None:
+    from types import SimpleNamespace
+
+    from llmcat import query
+    from llmcat.cli.fit import apply_fit, make_recipe
+    from llmcat.store import open_catalog
+
+    guarded = {entry_id: _OnlyFitFields(record) for entry_id, record in catalog.records.items()}
+    hits = [query.Hit(record) for record in guarded.values() if record["kind"] == "model"]
+    found = apply_fit(SimpleNamespace(records=guarded), hits, vram, mode, make_recipe(), precision)  # type: ignore[arg-type]
+    assert len(found.hits) > 10
+    db = open_catalog(CATALOG)  # the stored fields give the same answer
+    stored = apply_fit(db, query.stream(db, query.Query(kinds=["model"])), vram, mode, make_recipe(), precision)
+    assert [(h.fields["id"], h.extra["fit"]) for h in stored.hits] == [
+        (h.fields["id"], h.extra["fit"]) for h in found.hits
+    ]
+    assert sorted(stored.skipped) == sorted(found.skipped)

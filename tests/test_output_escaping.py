@@ -101,3 +101,32 @@ def test_markdown_cells_keep_the_table_intact(hostile_catalog: Path, run: Run) -
     row = next(line for line in lines if line.startswith("| evil-7b "))
     assert len(lines) == 5 and "a b" in row  # one line per entry: the newline became a space
     assert row.count("|") - row.count("\\|") == 8  # seven cells; the text's `|` is escaped
+
+
+# Characters the schema lets through in long text but output never writes raw: the line and
+# paragraph separators and the Arabic letter mark.
+LET_THROUGH = "line\u2028next\u2029para \u061cmark"
+
+
+def test_json_from_stored_texts_escapes_what_validation_lets_through(
+    mini_catalog: Callable[[str | None], Path], run: Run, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    root = mini_catalog(None)
+    (root / "models" / "sep-7b.yaml").write_text(
+        "id: sep-7b\nkind: model\nname: Sep 7B\norganization: Sep Lab\n"
+        f"summary:\n  en: {_quoted(LET_THROUGH)}\n  zh: 测试使用的模型。\n"
+        "languages: [en]\nparams: 7B\nlicense:\n  weights: apache-2.0\n"
+        "sources:\n  - url: https://example.org/model\n    primary: true\n    about: [params]\n",
+        encoding="utf-8",
+    )
+    for args in (["search", "--json"], ["fit", "--vram", "80", "--json"]):
+        found = run(*args, "--catalog", str(root), "--no-cache")
+        assert found.exit_code == 0 and not RAW.search(found.stdout), found
+        assert not re.search("[\u2028\u2029\u061c]", found.stdout) and "\\u2028" in found.stdout, found
+        assert next(h for h in json.loads(found.stdout) if h["id"] == "sep-7b")["summary"]["en"] == LET_THROUGH
+    out = tmp_path / "out.db"
+    assert run("export", "--format", "sqlite", str(out), "--catalog", str(root)).exit_code == 0
+    plain = dict(sqlite3.connect(out).execute("SELECT id, plain FROM entries").fetchall())
+    assert plain.pop("sep-7b") == 0 and set(plain.values()) == {1}  # only its texts need the escaping pass

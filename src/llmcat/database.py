@@ -16,8 +16,10 @@ from typing import Any, NamedTuple
 
 from llmcat import languages, lineage, references
 from llmcat.catalog import Catalog, Record, fold
+from llmcat.hardware import FIT_FIELDS
+from llmcat.safetext import has_unsafe
 
-FORMAT = 2  # PRAGMA user_version: raise it with any change to the tables below
+FORMAT = 3  # PRAGMA user_version: raise it with any change to the tables below
 
 
 class Column(NamedTuple):
@@ -87,6 +89,18 @@ TABLES: tuple[Table, ...] = (
                 "The entry as JSON: its YAML fields, numbers normalised (`show --json` without `commercial_use`).",
             ),
             _c("verdict", "TEXT NOT NULL", "The default verdict as JSON (`commercial_use` in `show --json`)."),
+            _c(
+                "fit_fields",
+                "TEXT NOT NULL",
+                "The record's fields that `llmcat fit` reads (id, kind, params, config, base_model, "
+                "hardware, quantized), as JSON: `fit` decodes these, not the whole record.",
+            ),
+            _c(
+                "plain",
+                "INTEGER NOT NULL",
+                "1 when neither `record` nor `verdict` holds a character that llmcat's output escapes "
+                "(controls, bidi and zero-width characters): JSON output writes them as they are.",
+            ),
         ),
         indexes=("kind, id", "family_folded", "license", "file"),
     ),
@@ -249,6 +263,11 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+def plain(record_json: str, verdict_json: str) -> int:
+    """`entries.plain`: 1 when output may write both texts without its escaping pass."""
+    return int(not has_unsafe(record_json) and not has_unsafe(verdict_json))
+
+
 class FileStamp(NamedTuple):
     file: str  # relative path
     size: int
@@ -257,6 +276,7 @@ class FileStamp(NamedTuple):
 
 def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: FileStamp) -> tuple[Any, ...]:
     declared, effective, verdict_json = verdict
+    text = dumps(record)
     return (
         record["id"],
         record["kind"],
@@ -277,8 +297,10 @@ def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: 
         stamp.size,
         stamp.mtime_ns,
         haystack(record),
-        dumps(record),
+        text,
         verdict_json,
+        dumps({key: record[key] for key in FIT_FIELDS if key in record}),
+        plain(text, verdict_json),
     )
 
 
@@ -388,7 +410,8 @@ def update_catalog(
             record = catalog.records[entry_id]
             if entry_id not in changed:
                 conn.execute(
-                    "UPDATE entries SET declared = ?, commercial = ?, verdict = ? WHERE id = ?", (*verdict, entry_id)
+                    "UPDATE entries SET declared = ?, commercial = ?, verdict = ?, plain = ? WHERE id = ?",
+                    (*verdict, plain(dumps(record), verdict[2]), entry_id),
                 )
                 if record.get("generated_by"):  # the output terms of its generators may have moved
                     conn.execute("DELETE FROM generators WHERE entry_id = ?", (entry_id,))

@@ -22,6 +22,12 @@ from llmcat.estimator import (
 )
 from llmcat.vocab import FIT_ORDER
 
+# The fields of a record that `fit` reads: the memory model (`estimator.sizing`), the stated
+# figures, the publisher's quantized releases, the id and kind. The database stores them apart
+# (`entries.fit_fields`), so that `fit` decodes them and not the whole record; a test runs
+# `fit` on records that refuse every other field.
+FIT_FIELDS = ("id", "kind", "params", "config", "base_model", "hardware", "quantized")
+
 # Stated figures may differ from estimates by this factor before `validate` warns.
 STATED_VS_ESTIMATE_FACTOR = 2.5
 

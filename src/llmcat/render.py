@@ -7,7 +7,6 @@ control characters (terminal escape sequences, bidi overrides) are shown escaped
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,25 +15,8 @@ from rich.console import Console
 from rich.text import Text
 
 from llmcat.problems import Problem, Report
-
-# What must not reach a terminal raw: C0 controls but tab and newline, DEL and C1 controls
-# (escape sequences, OSC, BEL), bidi controls (U+061C, U+200E-200F, U+202A-202E, U+2066-2069),
-# zero-width and invisible characters (U+200B-200D, U+2060-2064, U+FEFF) and the line and
-# paragraph separators U+2028-2029.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def safe(text: object) -> str:
-    """Control characters made visible (``\\x1b`` -> ``\\u001b``)."""
-    return _UNSAFE.sub(_escape, str(text))
-
-
-def has_unsafe(text: str) -> bool:
-    return _UNSAFE.search(text) is not None
+from llmcat.safetext import has_unsafe as has_unsafe  # re-exported: the renderers escape with it
+from llmcat.safetext import safe as safe
 
 
 def safe_line(text: object) -> str:
@@ -78,13 +60,14 @@ def dump_json(data: Any) -> str:
 
 
 def json_line(text: str, unicode: bool) -> str:
-    """Compact JSON text (non-ASCII raw) made fit for output: non-ASCII escaped where the stream
-    cannot carry it (``unicode`` False), control characters escaped as in `dump_json`."""
+    """Compact JSON text, its control characters already escaped as in `dump_json`
+    (`Hit.json_text`), made fit for output: non-ASCII escaped where the stream cannot carry it
+    (``unicode`` False; json's ASCII output escapes every control character itself)."""
     if not unicode and not text.isascii():
         import json
 
         text = json.dumps(json.loads(text), ensure_ascii=True, separators=(",", ":"))
-    return safe(text)
+    return text
 
 
 def dump_yaml(data: Any) -> str:

@@ -205,7 +205,7 @@ def search_json(hits: Sequence[Hit], extra_columns: Extra = ()) -> None:
         return
     out = sys.stdout
     unicode = stream_is_unicode()
-    encoded: dict[int, str] = {}  # extras the hits share (`fit`), encoded once
+    encoded: dict[Any, str] = {}  # extras the hits share (`fit`), encoded once
     out.write("[\n")
     last = len(hits) - 1
     for number, hit in enumerate(hits):

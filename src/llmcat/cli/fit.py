@@ -34,6 +34,7 @@ from llmcat.cli.common import (
     open_for_query,
     output_format,
 )
+from llmcat.gcpause import collector_paused
 from llmcat.problems import UsageError
 from llmcat.vocab import (
     ATTENTIONS,
@@ -51,7 +52,6 @@ from llmcat.vocab import (
 if TYPE_CHECKING:
     from llmcat.catalog import Catalog, Record
     from llmcat.estimator import Recipe, Sizing
-    from llmcat.hardware import Fit
     from llmcat.query import Hit, Query
 
 
@@ -192,39 +192,44 @@ def apply_fit(
     kept, skipped = [], []
     precisions = (precision,) if precision else None
     # A model without stated figures is sized by its estimate alone, which depends only on its
-    # sizing: models of one shape (fine-tunes of one base) share it. 0.7 s of 3.9 s at 100k
-    # entries of 8 shapes (README, "Figures").
-    by_sizing: dict[Sizing, tuple[Fit | None, dict[str, Any]]] = {}
+    # sizing: models of one shape (fine-tunes of one base) share it and its cells (0.7 s of 3.9 s
+    # at 100k entries of 8 shapes, README "Figures"; sharing the cells, 0.1 s more).
+    by_sizing: dict[Sizing, dict[str, Any] | None] = {}
 
-    def sized(record: Record) -> tuple[Fit | None, dict[str, Any]]:
+    def cells(record: Record) -> dict[str, Any] | None:
+        """The `fit` columns of a model (None: it does not fit)."""
         size = None if record.get("hardware") else sizing(record, lookup)
         if size is not None and size in by_sizing:
             return by_sizing[size]
         fit = best_fit(record, vram_gib, mode, recipe, precisions, ram_gib, lookup)
-        found = (fit, fit.to_json() if fit else {})
+        found = None
+        if fit is not None:
+            found = {
+                "fit": fit.to_json(),  # shared, never changed after (`--json` encodes it once)
+                "fit_precision": fit.precision,
+                "fit_memory": f"{fit.memory.gib:.1f}",
+                "fit_basis": fit.memory.basis,
+                "fit_margin": f"{fit.margin_gib:.1f}",
+            }
         if size is not None:
             by_sizing[size] = found
         return found
 
     for hit in hits:
-        record = hit.record
+        record = hit.fields
         if record.get("kind") != "model":
             continue
-        fit, fit_json = sized(record)
-        if fit is None:
+        found = cells(record)
+        if found is None:
             stated_for_mode = any(h["mode"] == mode for h in record.get("hardware", []))
             if sizing(record, lookup) is None and not stated_for_mode:
                 skipped.append((record["id"], skip_reason(record, lookup)))
             continue
-        official = official_variants(record, fit.precision) if mode == "inference" else []
-        # shared by the models of one sizing, never changed after (`--json` encodes it once)
-        hit.extra["fit"] = {**fit_json, "official_variants": official} if official else fit_json
-        hit.extra["fit_precision"] = fit.precision
-        hit.extra["fit_memory"] = f"{fit.memory.gib:.1f}"
-        hit.extra["fit_basis"] = fit.memory.basis
-        hit.extra["fit_margin"] = f"{fit.margin_gib:.1f}"
+        hit.extra.update(found)
+        official = official_variants(record, found["fit_precision"]) if mode == "inference" else []
+        if official:
+            hit.extra["fit"] = {**found["fit"], "official_variants": official}
         kept.append((-(record.get("params") or 0), record["id"], hit))
-        hit.forget_record()  # tens of thousands fit at 100k entries: keep their texts only
     kept.sort(key=lambda k: k[:2])
     return FitResult([hit for *_, hit in kept], FIT_COLUMNS, skipped)
 
@@ -264,6 +269,7 @@ def note_skipped(skipped: list[tuple[str, str]], hits: Sequence[Hit] = ()) -> No
 
 @app.command()
 @handles_errors
+@collector_paused()  # many hits, no cyclic garbage: README, "What makes it fast"
 def fit(
     vram: VramOpt,
     ram: RamOpt = None,

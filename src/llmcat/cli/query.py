@@ -45,6 +45,7 @@ from llmcat.cli.fit import (
     LoraTargetsOpt,
     PrecisionOpt,
 )
+from llmcat.gcpause import collector_paused
 from llmcat.problems import LlmcatError
 from llmcat.vocab import LORA_RANK
 
@@ -69,6 +70,7 @@ FitsOpt = Annotated[
 
 @app.command()
 @handles_errors
+@collector_paused()  # many hits, no cyclic garbage: README, "What makes it fast"
 def search(
     text: Annotated[
         str | None, typer.Argument(help="Words to find in ids, names, aliases, summaries (中文 too).")
