@@ -103,30 +103,43 @@ def test_markdown_cells_keep_the_table_intact(hostile_catalog: Path, run: Run) -
     assert row.count("|") - row.count("\\|") == 8  # seven cells; the text's `|` is escaped
 
 
-# Characters the schema lets through in long text but output never writes raw: the line and
-# paragraph separators and the Arabic letter mark.
-LET_THROUGH = "line\u2028next\u2029para \u061cmark"
+# The line and paragraph separators and the Arabic letter mark: not caught by a plain
+# control-character class, refused by validation and escaped by output like the rest.
+SEPARATORS = "line\u2028next\u2029para \u061cmark"
 
 
-def test_json_from_stored_texts_escapes_what_validation_lets_through(
-    mini_catalog: Callable[[str | None], Path], run: Run, tmp_path: Path
+def test_validation_refuses_the_characters_output_escapes(mini_catalog: Callable[[str | None], Path], run: Run) -> None:
+    root = mini_catalog(None)
+    entry = root / "models" / "base-7b.yaml"
+    text = entry.read_text(encoding="utf-8")
+    entry.write_text(text.replace("en: A base model used by the golden tests.", f"en: {_quoted(SEPARATORS)}"), "utf-8")
+    result = run("validate", "--catalog", str(root), "--format", "json")
+    assert result.exit_code == 1, result
+    assert [p["field"] for p in json.loads(result.stdout)["problems"]] == ["summary.en"]
+
+
+def test_json_from_stored_texts_escapes_what_a_tampered_database_holds(
+    mini_catalog: Callable[[str | None], Path], run: Run
 ) -> None:
     import sqlite3
 
+    from llmcat.database import plain
+    from llmcat.fsutil import cache_dir
+
     root = mini_catalog(None)
-    (root / "models" / "sep-7b.yaml").write_text(
-        "id: sep-7b\nkind: model\nname: Sep 7B\norganization: Sep Lab\n"
-        f"summary:\n  en: {_quoted(LET_THROUGH)}\n  zh: 测试使用的模型。\n"
-        "languages: [en]\nparams: 7B\nlicense:\n  weights: apache-2.0\n"
-        "sources:\n  - url: https://example.org/model\n    primary: true\n    about: [params]\n",
-        encoding="utf-8",
-    )
+    assert run("search", "--catalog", str(root)).exit_code == 0  # builds the database
+    (database,) = cache_dir().glob("catalog-*.sqlite")
+    with sqlite3.connect(database) as conn:
+        (record,) = conn.execute("SELECT record FROM entries WHERE id = 'base-7b'").fetchone()
+        tampered = json.dumps({**json.loads(record), "name": SEPARATORS}, ensure_ascii=False)
+        verdict = conn.execute("SELECT verdict FROM entries WHERE id = 'base-7b'").fetchone()[0]
+        conn.execute(
+            "UPDATE entries SET record = ?, plain = ? WHERE id = 'base-7b'", (tampered, plain(tampered, verdict))
+        )
+        flags = dict(conn.execute("SELECT id, plain FROM entries"))
+    assert flags.pop("base-7b") == 0 and set(flags.values()) == {1}  # only its texts need the escaping pass
     for args in (["search", "--json"], ["fit", "--vram", "80", "--json"]):
-        found = run(*args, "--catalog", str(root), "--no-cache")
+        found = run(*args, "--catalog", str(root))
         assert found.exit_code == 0 and not RAW.search(found.stdout), found
         assert not re.search("[\u2028\u2029\u061c]", found.stdout) and "\\u2028" in found.stdout, found
-        assert next(h for h in json.loads(found.stdout) if h["id"] == "sep-7b")["summary"]["en"] == LET_THROUGH
-    out = tmp_path / "out.db"
-    assert run("export", "--format", "sqlite", str(out), "--catalog", str(root)).exit_code == 0
-    plain = dict(sqlite3.connect(out).execute("SELECT id, plain FROM entries").fetchall())
-    assert plain.pop("sep-7b") == 0 and set(plain.values()) == {1}  # only its texts need the escaping pass
+        assert next(h for h in json.loads(found.stdout) if h["id"] == "base-7b")["name"] == SEPARATORS

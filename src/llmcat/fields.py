@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from llmcat.quantity import QuantityError, parse_count, parse_params
+from llmcat.safetext import UNSAFE_CHARS
 
 ID_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -37,7 +38,6 @@ CJK_SPACE_RE = re.compile(
 )
 # Never in catalog text: C0/C1 controls (newline and tab allowed in long text), bidi controls
 # and zero-width characters, which can hide or reorder what a reviewer reads.
-UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _UNSAFE_RE = re.compile(f"[{UNSAFE_CHARS}]")
 _UNSAFE_LINE_RE = re.compile(f"[{UNSAFE_CHARS}\n\t]")
 _PLACEHOLDERS = {"unknown", "n/a", "na", "none", "null", "tbd", "todo", "?", "-"}

@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from llmcat.problems import Problem, Report
-from llmcat.safetext import has_unsafe as has_unsafe  # re-exported: the renderers escape with it
-from llmcat.safetext import safe as safe
+from llmcat.safetext import has_unsafe, safe
 
 
 def safe_line(text: object) -> str:

@@ -18,13 +18,13 @@ from llmcat.render import (
     dump_json,
     dump_yaml,
     plain,
-    safe,
     safe_line,
     stdout_console,
     write,
 )
 from llmcat.render_query import LABELS, STATUS_STYLE, bilingual, search_table
 from llmcat.render_table import Column, fit_columns, table
+from llmcat.safetext import safe
 from llmcat.thresholds import license_conditions
 
 if TYPE_CHECKING:  # panels (show) and trees (why) are imported by the commands that draw them

@@ -17,7 +17,6 @@ from llmcat.render import (
     dump_yaml,
     json_line,
     plain,
-    safe,
     safe_line,
     stdout_console,
     stream_is_unicode,
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # panels (show) and trees (why) are imported by the commands 
     pass
 
 from llmcat.render_table import Column, fit_columns, line_table, plain_table, table
+from llmcat.safetext import safe
 
 VERDICT_FLOOR = len("conditional (3) [own: yes]:…")
 STATUS_STYLE = {"yes": "green", "conditional": "yellow", "no": "red", "unknown": "magenta"}

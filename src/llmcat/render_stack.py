@@ -7,8 +7,9 @@ from rich.panel import Panel
 from rich.text import Text
 
 from llmcat import lineage
-from llmcat.render import plain, safe, stdout_console
+from llmcat.render import plain, stdout_console
 from llmcat.render_query import LABELS, STATUS_STYLE, bilingual
+from llmcat.safetext import safe
 from llmcat.stack import Bill, Term
 
 STACK_LABELS = {
