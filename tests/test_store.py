@@ -529,17 +529,17 @@ def test_a_rebuild_in_place_holds_what_a_full_build_writes(
     path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B 骆驼 v2"), encoding="utf-8")
     (root / "models" / "old-1b.yaml").unlink()
     (root / "models" / "new-2b.yaml").write_text(_model("new-2b", "aliases: [Base-7B]\n"), encoding="utf-8")
-    in_place: list[set[str]] = []
-    original = database.update_catalog
-    monkeypatch.setattr(
-        database,
-        "update_catalog",
-        lambda conn, cat, st, meta, changed, *rest: (
-            in_place.append(changed) or original(conn, cat, st, meta, changed, *rest)
-        ),
-    )
+    in_place: list[tuple[list[str], set[str]]] = []
+    original = database.Writer.finish
+
+    def finish(writer: database.Writer, catalog: Any, removed: Any, *rest: Any) -> None:
+        if not writer.fresh:
+            in_place.append((sorted(writer.added), set(removed)))
+        original(writer, catalog, removed, *rest)
+
+    monkeypatch.setattr(database.Writer, "finish", finish)
     updated = store.open_catalog(root)
-    assert in_place == [{"base-7b", "old-1b", "new-2b"}]
+    assert in_place == [(["base-7b", "new-2b"], {"old-1b"})]
     fresh = store.open_catalog(root, use_cache=False)
     assert _tables(updated.conn) == _tables(fresh.conn)
     for needle in ("骆驼", "base-7b 骆驼", "old-1b", "new-2b", "v2"):

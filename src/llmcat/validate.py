@@ -13,7 +13,7 @@ import functools
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,10 @@ Loc = tuple[str | int, ...]
 TODO = "TODO"
 # Cross-entry hooks let later concerns (hardware estimates) add warnings without a cycle.
 ExtraRule = Callable[[Catalog], Iterable[tuple[str, Loc, str, str]]]
+# Takes each record read from a file and accepted, with its path as messages show it and its
+# path relative to the catalog folder; the catalog keeps what it returns (the store writes the
+# record to the database and keeps its slim form, see `references.slim`).
+Sink = Callable[[Record, str, str], Record]
 
 
 @dataclass(frozen=True)
@@ -192,25 +196,32 @@ def _run_chunk(args: tuple[Callable[[T], R], list[T]]) -> list[R]:
     return [func(item) for item in items]
 
 
-def _map(func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM) -> list[R]:
-    """func over items, in order: in worker processes when there are many (one per core)."""
+def _map(
+    func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM
+) -> Generator[R, None, None]:
+    """func over items, in order, as the results come: in worker processes when there are many
+    (one per core). A caller that takes each result as it comes holds one chunk at a time."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1) if len(items) >= parallel_from else 1
     if workers <= 1 or len(items) < 2:
-        return [func(item) for item in items]
+        yield from map(func, items)
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     size = max(1, -(-len(items) // (workers * 4)))
     chunks = [(func, items[i : i + size]) for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+        for chunk in pool.map(_run_chunk, chunks):
+            yield from chunk
 
 
 def _check_one(args: tuple[Path, Path]) -> tuple[Record | None, list[Problem]]:
     return check_file(*args)
 
 
-def check_files(paths: list[Path], root: Path, jobs: int | None = None) -> list[tuple[Record | None, list[Problem]]]:
-    """check_file over many files, in order."""
+def check_files(
+    paths: list[Path], root: Path, jobs: int | None = None
+) -> Generator[tuple[Record | None, list[Problem]], None, None]:
+    """check_file over many files, in order, as they are checked."""
     return _map(_check_one, [(path, root) for path in paths], jobs)
 
 
@@ -222,6 +233,7 @@ def validate_catalog(
     known: Mapping[Path, Record] | None = None,
     discovery: Discovery | None = None,
     prepare: Callable[[Catalog], None] | None = None,
+    sink: Sink | None = None,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
 
@@ -232,11 +244,12 @@ def validate_catalog(
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
     checks unchanged since (by absolute path); they are not read again. The rules across the
-    catalog always run over every entry.
+    catalog always run over every entry. ``sink``: see `Sink`; the records of ``known`` do not
+    go through it.
     """
     with collector_paused():
         root = root.resolve()
-        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare)
+        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare, sink)
 
 
 def _validate(
@@ -247,6 +260,7 @@ def _validate(
     known: Mapping[Path, Record],
     discovery: Discovery,
     prepare: Callable[[Catalog], None] | None = None,
+    sink: Sink | None = None,
 ) -> tuple[Report, Catalog]:
     report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
@@ -254,9 +268,10 @@ def _validate(
     files: dict[str, Path] = {}
     seen_ids: dict[str, str] = {}
     found = discovery.paths()
-    checked = iter(check_files([p for p in found if p not in known], root, jobs))
+    checked = check_files([p for p in found if p not in known], root, jobs)
     for path in found:
-        record, problems = (known[path], []) if path in known else next(checked)
+        was_known = path in known
+        record, problems = (known[path], []) if was_known else next(checked)
         report.checked += 1
         report.problems.extend(problems)
         if record is None:
@@ -269,9 +284,12 @@ def _validate(
             )
             continue
         seen_ids[folded] = shown
+        if sink is not None and not was_known:
+            record = sink(record, shown, path.relative_to(root).as_posix())
         records[record["id"]] = record
         paths[record["id"]] = shown
         files[record["id"]] = path
+    checked.close()  # every file was taken: this ends the worker processes now
     catalog = Catalog(str(root), records, paths)
     catalog.files = {i: path.relative_to(root).as_posix() for i, path in files.items()}
     if prepare is not None:
@@ -307,7 +325,7 @@ def _locate(
     for item in pending:
         by_entry.setdefault(item.entry_id, []).append(item)
     work = [(files[i], catalog.paths[i], [item.loc for item in items]) for i, items in by_entry.items()]
-    located = _map(_positions, work, jobs, parallel_from=PARALLEL_FROM // 4)
+    located = list(_map(_positions, work, jobs, parallel_from=PARALLEL_FROM // 4))
     out = []
     for (entry_id, items), positions in zip(by_entry.items(), located, strict=True):
         for item, (line, col) in zip(items, positions, strict=True):
