@@ -57,9 +57,9 @@ class Catalog:
 
     def _output_map(self) -> dict[str, Any]:
         outputs: dict[str, str] = {}
-        for entry_id, record in self.records.items():
+        for record in self.licenses():  # output terms are recorded by licenses only
             for generator in record.get("applies_to_outputs_of", []):
-                outputs.setdefault(fold(generator), entry_id)
+                outputs.setdefault(fold(generator), record["id"])
         return {"outputs": outputs}
 
     def _build_maps(self) -> dict[str, Any]:
