@@ -18,7 +18,7 @@ import pytest
 from llmcat import query, store
 from llmcat.fsutil import cache_dir
 from llmcat.problems import LlmcatError
-from tests.conftest import CATALOG, ROOT, Result
+from tests.conftest import CATALOG, GOLDEN, ROOT, Result
 
 
 def _databases() -> list[Path]:
@@ -366,6 +366,35 @@ def test_a_rebuild_still_checks_the_rules_across_entries(
     with pytest.raises(LlmcatError, match=r"models/base-7b\.yaml.*dangling-reference"):
         store.open_catalog(root)
     assert read == []
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in (GOLDEN / "cases").iterdir()))
+def test_a_build_finds_the_same_errors_without_the_rules_that_only_warn(
+    case: str, mini_catalog: Callable[[str | None], Path]
+) -> None:
+    from llmcat.validate import validate_catalog
+
+    root = mini_catalog(case)
+    everything, _ = validate_catalog(root)
+    errors_only, _ = validate_catalog(root, warnings=False)
+    assert errors_only.errors == everything.errors
+    assert {p.code for p in errors_only.problems} <= {p.code for p in everything.problems}
+
+
+@pytest.mark.parametrize("case", ["inherited-restriction", "fullwidth-alias"])
+def test_a_build_does_not_look_for_the_lines_of_warnings_it_does_not_keep(
+    case: str, mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import validate
+
+    located: list[Any] = []
+    original = validate._positions
+    monkeypatch.setattr(validate, "_positions", lambda args: located.append(args) or original(args))
+    root = mini_catalog(case)
+    assert validate.validate_catalog(root)[0].warnings and located  # `llmcat validate` reports them
+    located.clear()
+    store.open_catalog(root)
+    assert located == []
 
 
 def test_files_too_recent_at_the_last_build_are_read_again(

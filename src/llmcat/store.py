@@ -366,6 +366,7 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
             known=previous.records,
             prepare=lambda catalog: previous.prepare(catalog, writer.added),
             sink=keep,
+            warnings=False,  # a build refuses errors and keeps no warnings
         )
         if report.errors:
             first = report.errors[0].format()

@@ -234,6 +234,7 @@ def validate_catalog(
     discovery: Discovery | None = None,
     prepare: Callable[[Catalog], None] | None = None,
     sink: Sink | None = None,
+    warnings: bool = True,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
 
@@ -245,11 +246,15 @@ def validate_catalog(
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
     checks unchanged since (by path relative to ``root``, as discovery has it); they are
     not read again. The rules across the catalog always run over every entry. ``sink``: see
-    `Sink`; the records of ``known`` do not go through it.
+    `Sink`; the records of ``known`` do not go through it. ``warnings=False``: the rules across
+    entries that can only warn do not run, nor are their warnings located (the store, which
+    refuses errors and keeps no warnings).
     """
     with collector_paused():
         root = root.resolve()
-        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare, sink)
+        return _validate(
+            root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare, sink, warnings
+        )
 
 
 def _validate(
@@ -261,6 +266,7 @@ def _validate(
     discovery: Discovery,
     prepare: Callable[[Catalog], None] | None = None,
     sink: Sink | None = None,
+    warnings: bool = True,
 ) -> tuple[Report, Catalog]:
     report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
@@ -295,7 +301,7 @@ def _validate(
     catalog.files = files
     if prepare is not None:
         prepare(catalog)
-    pending = list(_cross_entry_rules(catalog))
+    pending = [p for p in _cross_entry_rules(catalog, warnings) if warnings or p.severity == "error"]
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
     report.problems.extend(_locate(pending, catalog, root, jobs))
@@ -336,7 +342,7 @@ def _locate(pending: Iterable[_Pending], catalog: Catalog, root: Path, jobs: int
     return out
 
 
-def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
+def _cross_entry_rules(catalog: Catalog, warnings: bool = True) -> Iterable[_Pending]:
     used_licenses: set[str] = set()
     for entry_id, record in catalog.records.items():
         if record["kind"] == "license":
@@ -349,6 +355,8 @@ def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
     yield from _check_cycles(catalog, "base_model")
     yield from _check_cycles(catalog, "derived_from")
     yield from _check_depth(catalog)
+    if not warnings:
+        return  # the rules below only warn
     yield from _check_aliases(catalog)
     for license_record in catalog.licenses():
         if license_record["id"] not in used_licenses and not license_record.get("applies_to_outputs_of"):
