@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import multiprocessing
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -185,6 +187,8 @@ def _check_secondary_only(doc: Document, record: Record) -> list[Problem]:
 
 
 PARALLEL_FROM = 2000
+CHUNK = 500  # items per task of a worker process
+CHUNKS_AHEAD = 4  # tasks per worker handed out ahead of the results taken
 
 
 T = TypeVar("T")
@@ -200,18 +204,23 @@ def _map(
     func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM
 ) -> Generator[R, None, None]:
     """func over items, in order, as the results come: in worker processes when there are many
-    (one per core). A caller that takes each result as it comes holds one chunk at a time."""
+    (one per core). At most CHUNKS_AHEAD chunks per worker are handed out ahead of the one the
+    caller takes, so that a caller that keeps little of each result (the store's build) holds
+    a bounded number of results however fast the workers are."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1) if len(items) >= parallel_from else 1
     if workers <= 1 or len(items) < 2:
         yield from map(func, items)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    size = max(1, -(-len(items) // (workers * 4)))
-    chunks = [(func, items[i : i + size]) for i in range(0, len(items), size)]
+    size = max(1, min(CHUNK, -(-len(items) // (workers * 4))))
+    chunks = ((func, items[i : i + size]) for i in range(0, len(items), size))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk in pool.map(_run_chunk, chunks):
-            yield from chunk
+        ahead = deque(pool.submit(_run_chunk, chunk) for chunk in itertools.islice(chunks, workers * CHUNKS_AHEAD))
+        while ahead:
+            done = ahead.popleft().result()
+            ahead.extend(pool.submit(_run_chunk, chunk) for chunk in itertools.islice(chunks, 1))
+            yield from done
 
 
 def _check_one(args: tuple[Path, Path]) -> tuple[Record | None, list[Problem]]:
