@@ -488,7 +488,9 @@ def test_after_an_edit_only_the_entry_and_those_whose_lineage_reaches_it_get_new
     monkeypatch.setattr(
         lineage,
         "verdict",
-        lambda catalog, entry_id, *rest: computed.append(entry_id) or original(catalog, entry_id, *rest),
+        lambda catalog, entry_id, *rest, **named: (
+            computed.append(entry_id) or original(catalog, entry_id, *rest, **named)
+        ),
     )
     again = store.open_catalog(root)
     assert sorted(set(computed)) == ["base-7b", "chat-7b"]

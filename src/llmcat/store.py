@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -267,14 +267,12 @@ class Previous:
             return cls()
 
     def prepare(self, catalog: Catalog, read: Iterable[str]) -> None:
-        """Before the rules across entries run: mark the entries whose verdict can be reused
-        (none of ``read``, the entries read from their file, nor of the removed ones reaches
-        them) and hand their stored verdicts to the catalog (the lineage code reads them there)."""
+        """Mark the entries whose stored verdict still holds: none of ``read`` (the entries read
+        from their file) nor of the removed ones reaches them."""
         if self.conn is None:
             return
         changed = set(read) | self.removed(catalog)
         self.clean = set(catalog.records) - self._dependents(catalog, changed)
-        catalog.verdicts = _StoredVerdicts(self.conn, self.clean)
 
     def _dependents(self, catalog: Catalog, changed: set[str]) -> set[str]:
         """The changed entries and every entry whose verdict may read one of them: through its
@@ -320,28 +318,6 @@ def _copied(source: Path, tmp: str) -> bool:
     return True
 
 
-class _StoredVerdicts(Mapping[str, Any]):
-    def __init__(self, conn: sqlite3.Connection, clean: set[str]) -> None:
-        self._conn = conn
-        self._clean = clean
-
-    def __getitem__(self, entry_id: str) -> Any:
-        import json
-
-        if entry_id not in self._clean:
-            raise KeyError(entry_id)
-        return json.loads(self._conn.execute("SELECT verdict FROM entries WHERE id = ?", (entry_id,)).fetchone()[0])
-
-    def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._clean
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._clean)
-
-    def __len__(self) -> int:
-        return len(self._clean)
-
-
 def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, previous: Previous) -> None:
     """Validate while writing, in one transaction that is committed only for a valid catalog:
     an invalid catalog is an error and nothing is stored. ``previous``: with a connection,
@@ -374,12 +350,13 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
                 f"the catalog at {root} has {len(report.errors)} error(s), first: {first}\n"
                 f"run `llmcat validate --catalog {root}` to see them all"
             )
-        verdicts = lineage.cache_for(catalog)
+        memo: lineage.Memo = {}  # each entry's node, shared by the verdicts that read it
 
         def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
+            # Each verdict is written and let go (a cache of them all held ~40 MB more at 100k).
             for entry_id in catalog.records:
                 if entry_id not in previous.clean:
-                    computed = verdicts.get(entry_id).to_json()
+                    computed = lineage.verdict(catalog, entry_id, memo=memo).to_json()
                     yield entry_id, computed["declared"], computed["effective"], dumps(computed)
 
         racy = [(file, mtime, _file_digest(root / file)) for file, mtime in fp.racy.items()]
