@@ -397,6 +397,35 @@ def test_a_build_does_not_look_for_the_lines_of_warnings_it_does_not_keep(
     assert located == []
 
 
+def test_a_rebuild_that_reads_every_file_again_stays_within_sqlites_variable_limit(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import database
+
+    if not hasattr(sqlite3.Connection, "setlimit"):  # Python 3.11 on
+        pytest.skip("no Connection.setlimit")
+    root = mini_catalog(None)
+    for n in range(40):
+        (root / "models" / f"m-{n}.yaml").write_text(_model(f"m-{n}", "base_model: base-7b\n"), encoding="utf-8")
+    _age_all(root)
+    store.open_catalog(root).conn.close()
+    for path in root.rglob("*.yaml"):  # same content, new mtimes: every file is read again
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    connect = sqlite3.connect
+
+    def limited(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 25)  # a row of `entries`, not 43 ids
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", limited)
+    monkeypatch.setattr(database, "IN_BATCH", 10)  # what 500 is to SQLite's limits of 999 and 32,766
+    warnings: list[str] = []
+    again = store.open_catalog(root, warn=warnings.append)
+    assert warnings == [] and again.location != ":memory:"
+    assert len(again.records) == 43
+
+
 def test_files_too_recent_at_the_last_build_are_read_again(
     mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

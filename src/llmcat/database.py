@@ -412,11 +412,14 @@ class Writer:
             if self.fresh:
                 self.conn.execute("INSERT INTO search(search) VALUES ('rebuild')")
             else:
-                marks = ", ".join("?" * len(added))
-                self.conn.execute(
-                    f"INSERT INTO search(rowid, haystack) SELECT rowid, haystack FROM entries WHERE id IN ({marks})",
-                    list(added),
-                )
+                ids = list(added)
+                for start in range(0, len(ids), IN_BATCH):
+                    batch = ids[start : start + IN_BATCH]
+                    self.conn.execute(
+                        "INSERT INTO search(rowid, haystack) SELECT rowid, haystack FROM entries "
+                        f"WHERE id IN ({', '.join('?' * len(batch))})",
+                        batch,
+                    )
         self.conn.execute("DELETE FROM racy")
         self.conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)
         meta = {**meta, "format": str(FORMAT), "text_search": self.text_search, "entries": str(len(catalog.records))}
@@ -429,6 +432,9 @@ class Writer:
 
 
 LINK_TABLES = ("languages", "tags", "licenses", "edges", "generators", "names")
+# Ids per `IN (...)` list: SQLite refuses more than 999 variables in a statement before 3.32
+# (32,766 since), and a rebuild may read every file again (new mtimes, same content).
+IN_BATCH = 500
 
 
 def _flush(conn: sqlite3.Connection, links: dict[str, list[tuple[Any, ...]]]) -> None:

@@ -280,24 +280,27 @@ class Previous:
         may move those, so then every entry with generators counts). Walked along the previous
         database's edges: an entry not read again makes the references it made then, and one
         read again is among the changed (a Python walk over every record took ~1 s at 100k)."""
-        import json
-
+        from llmcat.database import IN_BATCH
         from llmcat.references import LINEAGE_FIELDS
 
         assert self.conn is not None
-        if not changed:
-            return set()
-        start = set(changed)
+        dirty = set(changed)
         if any(i not in catalog.records or catalog.records[i]["kind"] == "license" for i in changed):
-            start.update(row[0] for row in self.conn.execute("SELECT entry_id FROM generators"))
+            dirty.update(row[0] for row in self.conn.execute("SELECT entry_id FROM generators"))
         fields = ", ".join(f"'{field}'" for field in LINEAGE_FIELDS)
-        rows = self.conn.execute(
-            "WITH RECURSIVE dirty(id) AS (SELECT value FROM json_each(?) UNION SELECT edges.entry_id "
-            "FROM edges JOIN dirty ON edges.target_id = dirty.id "
-            f"WHERE edges.field IN ({fields}) OR substr(edges.field, 1, 8) = 'license.') SELECT id FROM dirty",
-            (json.dumps(sorted(start)),),
-        )
-        return {row[0] for row in rows}
+        frontier = list(dirty)
+        while frontier:
+            batch, frontier = frontier[:IN_BATCH], frontier[IN_BATCH:]
+            readers = self.conn.execute(
+                f"SELECT entry_id FROM edges WHERE target_id IN ({', '.join('?' * len(batch))}) "
+                f"AND (field IN ({fields}) OR substr(field, 1, 8) = 'license.')",
+                batch,
+            )
+            for (reader,) in readers:
+                if reader not in dirty:
+                    dirty.add(reader)
+                    frontier.append(reader)
+        return dirty
 
     def removed(self, catalog: Catalog) -> set[str]:
         return self.ids - set(catalog.records)
