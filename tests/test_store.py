@@ -18,7 +18,7 @@ import pytest
 from llmcat import query, store
 from llmcat.fsutil import cache_dir
 from llmcat.problems import LlmcatError
-from tests.conftest import CATALOG, ROOT, Result
+from tests.conftest import CATALOG, GOLDEN, ROOT, Result
 
 
 def _databases() -> list[Path]:
@@ -368,6 +368,64 @@ def test_a_rebuild_still_checks_the_rules_across_entries(
     assert read == []
 
 
+@pytest.mark.parametrize("case", sorted(p.name for p in (GOLDEN / "cases").iterdir()))
+def test_a_build_finds_the_same_errors_without_the_rules_that_only_warn(
+    case: str, mini_catalog: Callable[[str | None], Path]
+) -> None:
+    from llmcat.validate import validate_catalog
+
+    root = mini_catalog(case)
+    everything, _ = validate_catalog(root)
+    errors_only, _ = validate_catalog(root, warnings=False)
+    assert errors_only.errors == everything.errors
+    assert {p.code for p in errors_only.problems} <= {p.code for p in everything.problems}
+
+
+@pytest.mark.parametrize("case", ["inherited-restriction", "fullwidth-alias"])
+def test_a_build_does_not_look_for_the_lines_of_warnings_it_does_not_keep(
+    case: str, mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import validate
+
+    located: list[Any] = []
+    original = validate._positions
+    monkeypatch.setattr(validate, "_positions", lambda args: located.append(args) or original(args))
+    root = mini_catalog(case)
+    assert validate.validate_catalog(root)[0].warnings and located  # `llmcat validate` reports them
+    located.clear()
+    store.open_catalog(root)
+    assert located == []
+
+
+def test_a_rebuild_that_reads_every_file_again_stays_within_sqlites_variable_limit(
+    mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import database
+
+    if not hasattr(sqlite3.Connection, "setlimit"):  # Python 3.11 on
+        pytest.skip("no Connection.setlimit")
+    root = mini_catalog(None)
+    for n in range(40):
+        (root / "models" / f"m-{n}.yaml").write_text(_model(f"m-{n}", "base_model: base-7b\n"), encoding="utf-8")
+    _age_all(root)
+    store.open_catalog(root).conn.close()
+    for path in root.rglob("*.yaml"):  # same content, new mtimes: every file is read again
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    connect = sqlite3.connect
+
+    def limited(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 25)  # a row of `entries`, not 43 ids
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", limited)
+    monkeypatch.setattr(database, "IN_BATCH", 10)  # what 500 is to SQLite's limits of 999 and 32,766
+    warnings: list[str] = []
+    again = store.open_catalog(root, warn=warnings.append)
+    assert warnings == [] and again.location != ":memory:"
+    assert len(again.records) == 43
+
+
 def test_files_too_recent_at_the_last_build_are_read_again(
     mini_catalog: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -459,7 +517,9 @@ def test_after_an_edit_only_the_entry_and_those_whose_lineage_reaches_it_get_new
     monkeypatch.setattr(
         lineage,
         "verdict",
-        lambda catalog, entry_id, *rest: computed.append(entry_id) or original(catalog, entry_id, *rest),
+        lambda catalog, entry_id, *rest, **named: (
+            computed.append(entry_id) or original(catalog, entry_id, *rest, **named)
+        ),
     )
     again = store.open_catalog(root)
     assert sorted(set(computed)) == ["base-7b", "chat-7b"]
@@ -529,17 +589,17 @@ def test_a_rebuild_in_place_holds_what_a_full_build_writes(
     path.write_text(path.read_text(encoding="utf-8").replace("Base-7B", "Base-7B 骆驼 v2"), encoding="utf-8")
     (root / "models" / "old-1b.yaml").unlink()
     (root / "models" / "new-2b.yaml").write_text(_model("new-2b", "aliases: [Base-7B]\n"), encoding="utf-8")
-    in_place: list[set[str]] = []
-    original = database.update_catalog
-    monkeypatch.setattr(
-        database,
-        "update_catalog",
-        lambda conn, cat, st, meta, changed, *rest: (
-            in_place.append(changed) or original(conn, cat, st, meta, changed, *rest)
-        ),
-    )
+    in_place: list[tuple[list[str], set[str]]] = []
+    original = database.Writer.finish
+
+    def finish(writer: database.Writer, catalog: Any, removed: Any, *rest: Any) -> None:
+        if not writer.fresh:
+            in_place.append((sorted(writer.added), set(removed)))
+        original(writer, catalog, removed, *rest)
+
+    monkeypatch.setattr(database.Writer, "finish", finish)
     updated = store.open_catalog(root)
-    assert in_place == [{"base-7b", "old-1b", "new-2b"}]
+    assert in_place == [(["base-7b", "new-2b"], {"old-1b"})]
     fresh = store.open_catalog(root, use_cache=False)
     assert _tables(updated.conn) == _tables(fresh.conn)
     for needle in ("骆驼", "base-7b 骆驼", "old-1b", "new-2b", "v2"):

@@ -88,6 +88,12 @@ TABLES: tuple[Table, ...] = (
                 "TEXT NOT NULL",
                 "The entry as JSON: its YAML fields, numbers normalised (`show --json` without `commercial_use`).",
             ),
+            _c(
+                "slim",
+                "TEXT NOT NULL",
+                "The fields the rules across entries and the verdicts read, as JSON (a license: "
+                "its whole record); a rebuild reads these for the files that did not change.",
+            ),
             _c("verdict", "TEXT NOT NULL", "The default verdict as JSON (`commercial_use` in `show --json`)."),
             _c(
                 "fit_fields",
@@ -274,7 +280,9 @@ class FileStamp(NamedTuple):
     mtime_ns: int
 
 
-def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: FileStamp) -> tuple[Any, ...]:
+def _entry_row(
+    record: Record, verdict: tuple[str | None, str | None, str], path: str, stamp: FileStamp
+) -> tuple[Any, ...]:
     declared, effective, verdict_json = verdict
     text = dumps(record)
     return (
@@ -298,6 +306,7 @@ def _entry_row(record: Record, verdict: tuple[str, str, str], path: str, stamp: 
         stamp.mtime_ns,
         haystack(record),
         text,
+        dumps(references.slim(record)),
         verdict_json,
         dumps({key: record[key] for key in FIT_FIELDS if key in record}),
         plain(text, verdict_json),
@@ -316,10 +325,11 @@ def _references(record: Record) -> Iterator[tuple[str, int, str]]:
                 yield f"license_history.{role}", position, change[role]
 
 
-def _link_rows(record: Record, catalog: Catalog) -> dict[str, list[tuple[Any, ...]]]:
+def _link_rows(record: Record) -> dict[str, list[tuple[Any, ...]]]:
+    """The link rows an entry's own record decides (its generators' rows wait for the licenses)."""
     entry_id = record["id"]
     tags = [languages.normalise(t) for t in record.get("languages", [])]
-    rows: dict[str, list[tuple[Any, ...]]] = {
+    return {
         "languages": [(entry_id, tag, prefix) for tag in dict.fromkeys(tags) for prefix in languages.prefixes(tag)],
         "tags": [
             (entry_id, t) for t in dict.fromkeys(fold(t) for t in (*record.get("tags", []), *record.get("methods", [])))
@@ -332,113 +342,134 @@ def _link_rows(record: Record, catalog: Catalog) -> dict[str, list[tuple[Any, ..
                 fold(n) for n in (entry_id, record.get("name", ""), *record.get("aliases", [])) if n
             )
         ],
-        "generators": [],
-        "outputs": [],
     }
+
+
+def _generator_rows(record: Record, catalog: Catalog) -> list[tuple[Any, ...]]:
+    """The generators of a dataset with the license that records their output terms."""
+    rows = []
     for generator in record.get("generated_by", []):
         terms = catalog.output_terms(generator["model"])
-        rows["generators"].append((entry_id, generator["model"], terms["id"] if terms else None))
-    for generator in record.get("applies_to_outputs_of", []):
-        rows["outputs"].append((fold(generator), entry_id))
+        rows.append((record["id"], generator["model"], terms["id"] if terms else None))
     return rows
 
 
-def write_catalog(
-    conn: sqlite3.Connection,
-    catalog: Catalog,
-    stamps: dict[str, FileStamp],
-    meta: dict[str, str],
-    verdicts: Iterable[tuple[str, str, str, str]],
-    racy: Iterable[tuple[str, int, str]] = (),
-) -> None:
-    """Write a validated catalog, its default verdicts ((id, declared, effective, verdict JSON),
-    in the order of ``catalog.records``) and the build's metadata, in one transaction."""
-    conn.execute(f"PRAGMA user_version = {FORMAT}")
-    text_search = create_tables(conn)
-    links: dict[str, list[tuple[Any, ...]]] = {"entries": []}
-    seen_outputs: set[str] = set()
-    with conn:
+class Writer:
+    """Writes a catalog into a database while it is validated, in one transaction: each entry's
+    row and link rows as soon as its record is read (`add`), so that only the slim records
+    (`references.slim`) stay in memory; its verdict and the rows that depend on other entries
+    once the rules across entries have run (`finish`).
+
+    Into a new, empty database (``fresh``: a full build) or into a copy of the previous one,
+    where the rows of an entry read again are replaced and the others kept as they are: the
+    result holds what a full build writes (a test compares every table).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, fresh: bool) -> None:
+        self.conn = conn
+        self.fresh = fresh
+        if fresh:
+            conn.execute(f"PRAGMA user_version = {FORMAT}")
+            self.text_search = create_tables(conn)
+        else:
+            meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+            self.text_search = meta.get("text_search", "instr")
+        self.added: list[str] = []  # ids whose rows were written (read from their file)
+        self._unplain: set[str] = set()  # of those, the ids whose record text output must escape
+        self._rows: dict[str, list[tuple[Any, ...]]] = {"entries": []}
+
+    def add(self, record: Record, path: str, stamp: FileStamp) -> None:
+        """An entry read from its file: its row (the verdict comes in `finish`) and link rows."""
+        entry_id = record["id"]
+        if not self.fresh:
+            self._delete(entry_id)
+        self.added.append(entry_id)
+        row = _entry_row(record, (None, None, ""), path, stamp)
+        if not row[-1]:  # `plain` of the record alone, until its verdict comes
+            self._unplain.add(entry_id)
+        self._rows["entries"].append(row)
+        for table, rows in _link_rows(record).items():
+            self._rows.setdefault(table, []).extend(rows)
+        if len(self._rows["entries"]) >= 2000:  # written in batches: memory stays flat
+            _flush(self.conn, self._rows)
+
+    def _plain(self, entry_id: str, added: set[str], verdict_json: str) -> int:
+        """`entries.plain` once the verdict is known; the record of an entry kept from the
+        previous database is read back (only entries whose verdict may have moved come here)."""
+        if entry_id in added:
+            return int(entry_id not in self._unplain and not has_unsafe(verdict_json))
+        (record_json,) = self.conn.execute("SELECT record FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        return plain(record_json, verdict_json)
+
+    def _delete(self, entry_id: str) -> None:
+        old = self.conn.execute("SELECT rowid, haystack FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        if old is not None and self.text_search != "instr":
+            self.conn.execute("INSERT INTO search(search, rowid, haystack) VALUES ('delete', ?, ?)", old)
+        for table in LINK_TABLES:
+            self.conn.execute(f"DELETE FROM {table} WHERE entry_id = ?", (entry_id,))
+        self.conn.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+
+    def finish(
+        self,
+        catalog: Catalog,
+        removed: Iterable[str],
+        verdicts: Iterable[tuple[str, str, str, str]],
+        meta: dict[str, str],
+        racy: Iterable[tuple[str, int, str]] = (),
+    ) -> None:
+        """After the rules across entries: the rows of ``removed`` entries go; ``verdicts``
+        ((id, declared, effective, verdict JSON)) are those of every entry added and of every
+        entry whose verdict may have moved; then the generators' output terms, the outputs
+        table, text search, the build's metadata, and (for a new database) indexes and
+        statistics. ``catalog`` holds slim records (licenses whole)."""
+        _flush(self.conn, self._rows)
+        for entry_id in removed:
+            self._delete(entry_id)
+        added = set(self.added)
+        generators: list[tuple[Any, ...]] = []
         for entry_id, *verdict in verdicts:
+            self.conn.execute(
+                "UPDATE entries SET declared = ?, commercial = ?, verdict = ?, plain = ? WHERE id = ?",
+                (*verdict, self._plain(entry_id, added, verdict[2]), entry_id),
+            )
             record = catalog.records[entry_id]
-            row = _entry_row(record, (verdict[0], verdict[1], verdict[2]), catalog.paths[entry_id], stamps[entry_id])
-            links["entries"].append(row)
-            for table, rows in _link_rows(record, catalog).items():
-                if table == "outputs":
-                    rows = [r for r in rows if r[0] not in seen_outputs]
-                    seen_outputs.update(r[0] for r in rows)
-                links.setdefault(table, []).extend(rows)
-            if len(links["entries"]) >= 2000:  # written in batches: memory stays flat
-                _flush(conn, links)
-        _flush(conn, links)
-        conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)
-        meta = {**meta, "format": str(FORMAT), "text_search": text_search, "entries": str(len(catalog.records))}
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-        if text_search != "instr":
-            conn.execute("INSERT INTO search(search) VALUES ('rebuild')")
-        create_indexes(conn)
-        conn.execute("ANALYZE")  # statistics for the query planner (sqlite_stat1)
+            if record.get("generated_by"):  # the output terms of its generators may have moved
+                if entry_id not in added:
+                    self.conn.execute("DELETE FROM generators WHERE entry_id = ?", (entry_id,))
+                generators.extend(_generator_rows(record, catalog))
+        self.conn.execute("DELETE FROM outputs")
+        outputs: dict[str, tuple[str, str]] = {}
+        for license_record in catalog.licenses():
+            for generator in license_record.get("applies_to_outputs_of", []):
+                outputs.setdefault(fold(generator), (fold(generator), license_record["id"]))
+        _flush(self.conn, {"generators": generators, "outputs": list(outputs.values())})
+        if self.text_search != "instr":
+            if self.fresh:
+                self.conn.execute("INSERT INTO search(search) VALUES ('rebuild')")
+            else:
+                ids = list(added)
+                for start in range(0, len(ids), IN_BATCH):
+                    batch = ids[start : start + IN_BATCH]
+                    self.conn.execute(
+                        "INSERT INTO search(rowid, haystack) SELECT rowid, haystack FROM entries "
+                        f"WHERE id IN ({', '.join('?' * len(batch))})",
+                        batch,
+                    )
+        self.conn.execute("DELETE FROM racy")
+        self.conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)
+        meta = {**meta, "format": str(FORMAT), "text_search": self.text_search, "entries": str(len(catalog.records))}
+        self.conn.execute("DELETE FROM meta")
+        self.conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        if self.fresh:
+            create_indexes(self.conn)
+            self.conn.execute("ANALYZE")  # statistics for the query planner (sqlite_stat1)
+        self.conn.commit()
 
 
 LINK_TABLES = ("languages", "tags", "licenses", "edges", "generators", "names")
-
-
-def update_catalog(
-    conn: sqlite3.Connection,
-    catalog: Catalog,
-    stamps: dict[str, FileStamp],
-    meta: dict[str, str],
-    changed: set[str],
-    dirty: Iterable[tuple[str, str, str, str]],
-    racy: Iterable[tuple[str, int, str]] = (),
-) -> None:
-    """Bring a copy of the previous database up to date: the rows of the ``changed`` entries
-    (added, removed, read again) are replaced, the verdicts of the ``dirty`` ones rewritten;
-    the rest is kept as it is. The result holds what `write_catalog` would write."""
-    text_search = dict(conn.execute("SELECT name, value FROM meta").fetchall()).get("text_search", "instr")
-    with conn:
-        for entry_id in changed:
-            old = conn.execute("SELECT rowid, haystack FROM entries WHERE id = ?", (entry_id,)).fetchone()
-            if old is not None and text_search != "instr":
-                conn.execute("INSERT INTO search(search, rowid, haystack) VALUES ('delete', ?, ?)", old)
-            for table in LINK_TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE entry_id = ?", (entry_id,))
-            conn.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
-        conn.execute("DELETE FROM outputs")
-        seen_outputs: set[str] = set()
-        links: dict[str, list[tuple[Any, ...]]] = {"entries": [], "outputs": []}
-        for entry_id, *verdict in dirty:
-            record = catalog.records[entry_id]
-            if entry_id not in changed:
-                conn.execute(
-                    "UPDATE entries SET declared = ?, commercial = ?, verdict = ?, plain = ? WHERE id = ?",
-                    (*verdict, plain(dumps(record), verdict[2]), entry_id),
-                )
-                if record.get("generated_by"):  # the output terms of its generators may have moved
-                    conn.execute("DELETE FROM generators WHERE entry_id = ?", (entry_id,))
-                    links.setdefault("generators", []).extend(_link_rows(record, catalog)["generators"])
-                continue
-            row = _entry_row(record, (verdict[0], verdict[1], verdict[2]), catalog.paths[entry_id], stamps[entry_id])
-            links["entries"].append(row)
-            for table, rows in _link_rows(record, catalog).items():
-                if table != "outputs":
-                    links.setdefault(table, []).extend(rows)
-        for record in catalog.licenses():
-            for generator in record.get("applies_to_outputs_of", []):
-                if fold(generator) not in seen_outputs:
-                    seen_outputs.add(fold(generator))
-                    links["outputs"].append((fold(generator), record["id"]))
-        _flush(conn, links)
-        if text_search != "instr":
-            marks = ", ".join("?" * len(changed))
-            conn.execute(
-                f"INSERT INTO search(rowid, haystack) SELECT rowid, haystack FROM entries WHERE id IN ({marks})",
-                list(changed),
-            )
-        conn.execute("DELETE FROM racy")
-        conn.executemany("INSERT INTO racy VALUES (?, ?, ?)", racy)
-        meta = {**meta, "format": str(FORMAT), "text_search": text_search, "entries": str(len(catalog.records))}
-        conn.execute("DELETE FROM meta")
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+# Ids per `IN (...)` list: SQLite refuses more than 999 variables in a statement before 3.32
+# (32,766 since), and a rebuild may read every file again (new mtimes, same content).
+IN_BATCH = 500
 
 
 def _flush(conn: sqlite3.Connection, links: dict[str, list[tuple[Any, ...]]]) -> None:

@@ -5,6 +5,11 @@ store's `edges` table, `show`'s lineage section and the rebuild's dependency wal
 table: a new reference field is one line here (a test checks that every id-typed field of the
 models is declared). License ids (`license.<role>`, `license_history[].<role>`) are references
 too, kept with the license rules.
+
+``CROSS_ENTRY_FIELDS`` declares, beside them, every field that the rules across entries
+(`validate`), the lineage verdicts (`lineage`), the rebuild's dependency walk and the rows a
+build writes after the verdicts (`database`) read: a build keeps only these in memory and
+stores them (`entries.slim`), so a field read there and missing here is a bug a test catches.
 """
 
 from __future__ import annotations
@@ -38,3 +43,24 @@ def targets(record: dict[str, Any], refs: tuple[Reference, ...] = REFERENCES) ->
         value = record.get(ref.field)
         for position, target in enumerate([value] if isinstance(value, str) else value or []):
             yield ref, position, target
+
+
+CROSS_ENTRY_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    *(r.field for r in REFERENCES),
+    "license",
+    "license_history",
+    "aliases",
+    "generated_by",
+    "override_reason",
+    "lineage_note",
+)
+
+
+def slim(record: dict[str, Any]) -> dict[str, Any]:
+    """What the rules across entries and the verdicts read of a record: the fields above, or a
+    license's whole record (its terms, conditions and output terms; licenses are few)."""
+    if record["kind"] == "license":
+        return record
+    return {field: record[field] for field in CROSS_ENTRY_FIELDS if field in record}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -228,24 +228,25 @@ def _racy_files_unchanged(root: Path, path: Path, racy: list[tuple[str, int, str
 
 
 class Previous:
-    """What a build can take from the previous database of the same catalog (same format and
-    code): the records of files unchanged since (same size and mtime, and old enough to be
-    trusted then), and the verdicts of entries whose lineage reaches no changed entry."""
+    """What a rebuild takes from the previous database of the same catalog (same format and
+    code), a copy of which it brings up to date: the slim records of files unchanged since
+    (same size and mtime, and old enough to be trusted then), and the verdicts of entries
+    whose lineage reaches no changed entry. Empty for a full build."""
 
     def __init__(self, conn: sqlite3.Connection | None = None, root: Path | None = None) -> None:
         self.conn = conn
         self.root = root
-        self.records: dict[Path, Any] = {}
+        self.records: dict[str, Any] = {}  # slim records (`references.slim`) by relative path
         self.ids: set[str] = set()
         self.clean: set[str] = set()  # entries whose stored verdict still holds
-        self.changed: set[str] | None = None  # entries added, removed or read again (after prepare)
         self.path: Path | None = None
-        self.updates_in_place = False  # the build writes into a copy of the previous database
 
     @classmethod
     def read(cls, root: Path, path: Path, found: Discovery, fp: Fingerprint) -> Previous:
         """Anything amiss with the previous database means reusing nothing."""
         import json
+
+        from llmcat.gcpause import collector_paused
 
         if not path.exists() or os.environ.get(CHECK_ENV) == "content":
             return cls()
@@ -259,35 +260,55 @@ class Previous:
             stamps = {f.relative: f for f in found.files}
             previous = cls(conn, root)
             previous.path = path
-            for entry_id, file, size, mtime, record in conn.execute(
-                "SELECT id, file, size, mtime_ns, record FROM entries"
-            ):
-                previous.ids.add(entry_id)
-                now = stamps.get(file)
-                if now is not None and now.size == size and now.mtime_ns == mtime and file not in racy:
-                    previous.records[root / file] = json.loads(record)
+            with collector_paused():  # 100,000 dicts that live on: collections cost ~1 s here
+                rows = conn.execute("SELECT id, file, size, mtime_ns, slim FROM entries")
+                for entry_id, file, size, mtime, slim in rows:
+                    previous.ids.add(entry_id)
+                    now = stamps.get(file)
+                    if now is not None and now.size == size and now.mtime_ns == mtime and file not in racy:
+                        previous.records[file] = json.loads(slim)
             return previous
         except (sqlite3.Error, ValueError, DamagedDatabase):
             return cls()
 
-    def prepare(self, catalog: Catalog) -> None:
-        """Before the rules across entries run: mark the entries whose verdict can be reused and
-        hand their stored verdicts to the catalog (the lineage code reads them from there)."""
-        if self.conn is None or self.root is None:
+    def prepare(self, catalog: Catalog, read: Iterable[str]) -> None:
+        """Mark the entries whose stored verdict still holds: none of ``read`` (the entries read
+        from their file) nor of the removed ones reaches them."""
+        if self.conn is None:
             return
-        self.changed = {i for i, file in catalog.files.items() if self.root / file not in self.records}
-        self.changed |= self.ids - set(catalog.records)
-        self.clean = set(catalog.records) - _dependents(catalog, self.changed)
-        catalog.verdicts = _StoredVerdicts(self.conn, self.clean)
+        changed = set(read) | self.removed(catalog)
+        self.clean = set(catalog.records) - self._dependents(catalog, changed)
 
-    def verdict_row(self, entry_id: str) -> tuple[str, str, str] | None:
-        """(declared, effective, verdict JSON) stored for a clean entry."""
-        if self.conn is None or entry_id not in self.clean:
-            return None
-        row = self.conn.execute(
-            "SELECT declared, commercial, verdict FROM entries WHERE id = ?", (entry_id,)
-        ).fetchone()
-        return (row[0], row[1], row[2]) if row else None
+    def _dependents(self, catalog: Catalog, changed: set[str]) -> set[str]:
+        """The changed entries and every entry whose verdict may read one of them: through its
+        lineage, its licenses, or the output terms of its generators (any change to a license
+        may move those, so then every entry with generators counts). Walked along the previous
+        database's edges: an entry not read again makes the references it made then, and one
+        read again is among the changed (a Python walk over every record took ~1 s at 100k)."""
+        from llmcat.database import IN_BATCH
+        from llmcat.references import LINEAGE_FIELDS
+
+        assert self.conn is not None
+        dirty = set(changed)
+        if any(i not in catalog.records or catalog.records[i]["kind"] == "license" for i in changed):
+            dirty.update(row[0] for row in self.conn.execute("SELECT entry_id FROM generators"))
+        fields = ", ".join(f"'{field}'" for field in LINEAGE_FIELDS)
+        frontier = list(dirty)
+        while frontier:
+            batch, frontier = frontier[:IN_BATCH], frontier[IN_BATCH:]
+            readers = self.conn.execute(
+                f"SELECT entry_id FROM edges WHERE target_id IN ({', '.join('?' * len(batch))}) "
+                f"AND (field IN ({fields}) OR substr(field, 1, 8) = 'license.')",
+                batch,
+            )
+            for (reader,) in readers:
+                if reader not in dirty:
+                    dirty.add(reader)
+                    frontier.append(reader)
+        return dirty
+
+    def removed(self, catalog: Catalog) -> set[str]:
+        return self.ids - set(catalog.records)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -305,72 +326,47 @@ def _copied(source: Path, tmp: str) -> bool:
     return True
 
 
-class _StoredVerdicts(Mapping[str, Any]):
-    def __init__(self, conn: sqlite3.Connection, clean: set[str]) -> None:
-        self._conn = conn
-        self._clean = clean
-
-    def __getitem__(self, entry_id: str) -> Any:
-        import json
-
-        if entry_id not in self._clean:
-            raise KeyError(entry_id)
-        return json.loads(self._conn.execute("SELECT verdict FROM entries WHERE id = ?", (entry_id,)).fetchone()[0])
-
-    def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._clean
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._clean)
-
-    def __len__(self) -> int:
-        return len(self._clean)
-
-
-def _dependents(catalog: Catalog, changed: set[str]) -> set[str]:
-    """The changed entries and every entry whose verdict may read one of them: through its
-    lineage, its licenses, or the output terms of its generators (any change to a license
-    may move those, so then every entry with generators counts)."""
-    from llmcat.catalog import upstream_ids
-
-    if not changed:
-        return set()
-    readers: dict[str, list[str]] = {}
-    with_generators = []
-    for entry_id, record in catalog.records.items():
-        for parent in upstream_ids(record):
-            readers.setdefault(parent, []).append(entry_id)
-        if record.get("generated_by"):
-            with_generators.append(entry_id)
-    license_changed = any(i not in catalog.records or catalog.records[i]["kind"] == "license" for i in changed)
-    dirty = set(changed) | (set(with_generators) if license_changed else set())
-    frontier = list(dirty)
-    while frontier:
-        for reader in readers.get(frontier.pop(), []):
-            if reader not in dirty:
-                dirty.add(reader)
-                frontier.append(reader)
-    return dirty
-
-
 def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connection, previous: Previous) -> None:
-    """Validate, then write: an invalid catalog is an error and nothing is stored."""
+    """Validate while writing, in one transaction that is committed only for a valid catalog:
+    an invalid catalog is an error and nothing is stored. ``previous``: with a connection,
+    ``conn`` is a copy of that database, brought up to date."""
     from llmcat import lineage
-    from llmcat.database import FileStamp, update_catalog, write_catalog
+    from llmcat.database import FileStamp, Writer
     from llmcat.gcpause import collector_paused
+    from llmcat.references import slim
     from llmcat.validate import validate_catalog
 
+    writer = Writer(conn, fresh=previous.conn is None)
+    stamp_of = {f.relative: f for f in found.files}
+
+    def keep(record: dict[str, Any], shown: str, file: str) -> dict[str, Any]:
+        writer.add(record, shown, FileStamp(*stamp_of[file]))
+        return slim(record)
+
     with collector_paused():
-        report, catalog = validate_catalog(root, discovery=found, known=previous.records, prepare=previous.prepare)
+        report, catalog = validate_catalog(
+            root,
+            discovery=found,
+            known=previous.records,
+            prepare=lambda catalog: previous.prepare(catalog, writer.added),
+            sink=keep,
+            warnings=False,  # a build refuses errors and keeps no warnings
+        )
         if report.errors:
             first = report.errors[0].format()
             raise LlmcatError(
                 f"the catalog at {root} has {len(report.errors)} error(s), first: {first}\n"
                 f"run `llmcat validate --catalog {root}` to see them all"
             )
-        stamp_of = {f.relative: f for f in found.files}
-        stamps = {i: FileStamp(*stamp_of[catalog.files[i]]) for i in catalog.records}
-        verdicts = lineage.cache_for(catalog)
+        memo: lineage.Memo = {}  # each entry's node, shared by the verdicts that read it
+
+        def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
+            # Each verdict is written and let go (a cache of them all held ~40 MB more at 100k).
+            for entry_id in catalog.records:
+                if entry_id not in previous.clean:
+                    computed = lineage.verdict(catalog, entry_id, memo=memo).to_json()
+                    yield entry_id, computed["declared"], computed["effective"], dumps(computed)
+
         racy = [(file, mtime, _file_digest(root / file)) for file, mtime in fp.racy.items()]
         meta = {
             "key": fp.key,
@@ -379,25 +375,7 @@ def _build(root: Path, found: Discovery, fp: Fingerprint, conn: sqlite3.Connecti
             "llmcat_version": __version__,
             "built_at": str(time.time()),
         }
-
-        def dirty_rows(ids: list[str]) -> Iterator[tuple[str, str, str, str]]:
-            for entry_id in ids:
-                computed = verdicts.get(entry_id).to_json()
-                yield entry_id, computed["declared"], computed["effective"], dumps(computed)
-
-        def verdict_rows() -> Iterator[tuple[str, str, str, str]]:
-            for entry_id in catalog.records:
-                stored = previous.verdict_row(entry_id)
-                if stored is None:
-                    computed = verdicts.get(entry_id).to_json()
-                    stored = (computed["declared"], computed["effective"], dumps(computed))
-                yield entry_id, *stored
-
-        if previous.changed is not None and previous.updates_in_place:
-            dirty = [i for i in catalog.records if i not in previous.clean]
-            update_catalog(conn, catalog, stamps, meta, previous.changed, dirty_rows(dirty), racy)
-        else:
-            write_catalog(conn, catalog, stamps, meta, verdict_rows(), racy)
+        writer.finish(catalog, previous.removed(catalog), verdict_rows(), meta, racy)
 
 
 def build_into(root: Path, target: Path | None, shared: bool = False) -> DbCatalog:
@@ -413,9 +391,8 @@ def _build_at(
     root: Path, found: Discovery, fp: Fingerprint, target: Path | None, previous: Previous, shared: bool = False
 ) -> DbCatalog:
     if target is None:
-        previous.updates_in_place = False
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        _build(root, found, fp, conn, previous)
+        _build(root, found, fp, conn, Previous())
         return DbCatalog(str(root), conn, ":memory:")
     import tempfile
 
@@ -423,7 +400,8 @@ def _build_at(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        previous.updates_in_place = previous.path == target and _copied(target, tmp)
+        if not (previous.path == target and _copied(target, tmp)):
+            previous = Previous()  # a full build
         conn = sqlite3.connect(tmp)
         try:
             conn.execute("PRAGMA journal_mode = OFF")

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,10 @@ Loc = tuple[str | int, ...]
 TODO = "TODO"
 # Cross-entry hooks let later concerns (hardware estimates) add warnings without a cycle.
 ExtraRule = Callable[[Catalog], Iterable[tuple[str, Loc, str, str]]]
+# Takes each record read from a file and accepted, with its path as messages show it and its
+# path relative to the catalog folder; the catalog keeps what it returns (the store writes the
+# record to the database and keeps its slim form, see `references.slim`).
+Sink = Callable[[Record, str, str], Record]
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,8 @@ def _check_secondary_only(doc: Document, record: Record) -> list[Problem]:
 
 
 PARALLEL_FROM = 2000
+CHUNK = 500  # items per task of a worker process
+CHUNKS_AHEAD = 4  # tasks per worker handed out ahead of the results taken
 
 
 T = TypeVar("T")
@@ -192,25 +200,37 @@ def _run_chunk(args: tuple[Callable[[T], R], list[T]]) -> list[R]:
     return [func(item) for item in items]
 
 
-def _map(func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM) -> list[R]:
-    """func over items, in order: in worker processes when there are many (one per core)."""
+def _map(
+    func: Callable[[T], R], items: list[T], jobs: int | None, parallel_from: int = PARALLEL_FROM
+) -> Generator[R, None, None]:
+    """func over items, in order, as the results come: in worker processes when there are many
+    (one per core). At most CHUNKS_AHEAD chunks per worker are handed out ahead of the one the
+    caller takes, so that a caller that keeps little of each result (the store's build) holds
+    a bounded number of results however fast the workers are."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1) if len(items) >= parallel_from else 1
     if workers <= 1 or len(items) < 2:
-        return [func(item) for item in items]
+        yield from map(func, items)
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    size = max(1, -(-len(items) // (workers * 4)))
-    chunks = [(func, items[i : i + size]) for i in range(0, len(items), size)]
+    size = max(1, min(CHUNK, -(-len(items) // (workers * 4))))
+    chunks = ((func, items[i : i + size]) for i in range(0, len(items), size))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+        ahead = deque(pool.submit(_run_chunk, chunk) for chunk in itertools.islice(chunks, workers * CHUNKS_AHEAD))
+        while ahead:
+            done = ahead.popleft().result()
+            ahead.extend(pool.submit(_run_chunk, chunk) for chunk in itertools.islice(chunks, 1))
+            yield from done
 
 
 def _check_one(args: tuple[Path, Path]) -> tuple[Record | None, list[Problem]]:
     return check_file(*args)
 
 
-def check_files(paths: list[Path], root: Path, jobs: int | None = None) -> list[tuple[Record | None, list[Problem]]]:
-    """check_file over many files, in order."""
+def check_files(
+    paths: list[Path], root: Path, jobs: int | None = None
+) -> Generator[tuple[Record | None, list[Problem]], None, None]:
+    """check_file over many files, in order, as they are checked."""
     return _map(_check_one, [(path, root) for path in paths], jobs)
 
 
@@ -219,9 +239,11 @@ def validate_catalog(
     only: Sequence[Path] = (),
     extra_rules: Sequence[ExtraRule] = (),
     jobs: int | None = None,
-    known: Mapping[Path, Record] | None = None,
+    known: Mapping[str, Record] | None = None,
     discovery: Discovery | None = None,
     prepare: Callable[[Catalog], None] | None = None,
+    sink: Sink | None = None,
+    warnings: bool = True,
 ) -> tuple[Report, Catalog]:
     """Validate every file under ``root``; report on ``only`` (all when empty).
 
@@ -231,12 +253,17 @@ def validate_catalog(
 
     ``jobs``: worker processes for the per-file checks (default: one per core from
     PARALLEL_FROM files on, else none). ``known``: records of files that passed the per-file
-    checks unchanged since (by absolute path); they are not read again. The rules across the
-    catalog always run over every entry.
+    checks unchanged since (by path relative to ``root``, as discovery has it); they are
+    not read again. The rules across the catalog always run over every entry. ``sink``: see
+    `Sink`; the records of ``known`` do not go through it. ``warnings=False``: the rules across
+    entries that can only warn do not run, nor are their warnings located (the store, which
+    refuses errors and keeps no warnings).
     """
     with collector_paused():
         root = root.resolve()
-        return _validate(root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare)
+        return _validate(
+            root, only, extra_rules, jobs, known or {}, discovery or discover(root), prepare, sink, warnings
+        )
 
 
 def _validate(
@@ -244,24 +271,28 @@ def _validate(
     only: Sequence[Path],
     extra_rules: Sequence[ExtraRule],
     jobs: int | None,
-    known: Mapping[Path, Record],
+    known: Mapping[str, Record],
     discovery: Discovery,
     prepare: Callable[[Catalog], None] | None = None,
+    sink: Sink | None = None,
+    warnings: bool = True,
 ) -> tuple[Report, Catalog]:
     report = Report(problems=list(discovery.problems))
     records: dict[str, Record] = {}
     paths: dict[str, str] = {}
-    files: dict[str, Path] = {}
+    files: dict[str, str] = {}  # id -> file relative to root
     seen_ids: dict[str, str] = {}
-    found = discovery.paths()
-    checked = iter(check_files([p for p in found if p not in known], root, jobs))
-    for path in found:
-        record, problems = (known[path], []) if path in known else next(checked)
+    # Paths are built only for the files read: a Path per file costs ~10 us (1 s at 100k).
+    checked = check_files([root / f.relative for f in discovery.files if f.relative not in known], root, jobs)
+    base = root.name or str(root)
+    for found in discovery.files:
+        was_known = found.relative in known
+        record, problems = (known[found.relative], []) if was_known else next(checked)
         report.checked += 1
         report.problems.extend(problems)
         if record is None:
             continue
-        shown = display_path(path, root)
+        shown = os.path.join(base, found.relative.replace("/", os.sep))  # display_path of the file
         folded = record["id"].casefold()
         if folded in seen_ids:
             report.problems.append(
@@ -269,17 +300,20 @@ def _validate(
             )
             continue
         seen_ids[folded] = shown
+        if sink is not None and not was_known:
+            record = sink(record, shown, found.relative)
         records[record["id"]] = record
         paths[record["id"]] = shown
-        files[record["id"]] = path
+        files[record["id"]] = found.relative
+    checked.close()  # every file was taken: this ends the worker processes now
     catalog = Catalog(str(root), records, paths)
-    catalog.files = {i: path.relative_to(root).as_posix() for i, path in files.items()}
+    catalog.files = files
     if prepare is not None:
         prepare(catalog)
-    pending = list(_cross_entry_rules(catalog))
+    pending = [p for p in _cross_entry_rules(catalog, warnings) if warnings or p.severity == "error"]
     for rule in extra_rules:
         pending.extend(_Pending(i, loc, msg, code, "warning") for i, loc, msg, code in rule(catalog))
-    report.problems.extend(_locate(pending, catalog, files, jobs))
+    report.problems.extend(_locate(pending, catalog, root, jobs))
     if only:
         wanted = tuple(display_path(Path(os.path.abspath(p)).parent.resolve() / Path(p).name, root) for p in only)
         report.problems = [
@@ -299,15 +333,13 @@ def _positions(args: tuple[Path, str, list[Loc]]) -> list[tuple[int, int]]:
         return [(1, 1)] * len(locs)
 
 
-def _locate(
-    pending: Iterable[_Pending], catalog: Catalog, files: dict[str, Path], jobs: int | None = None
-) -> list[Problem]:
+def _locate(pending: Iterable[_Pending], catalog: Catalog, root: Path, jobs: int | None = None) -> list[Problem]:
     """Cross-entry problems with positions: each file concerned is parsed once more, only now."""
     by_entry: dict[str, list[_Pending]] = {}
     for item in pending:
         by_entry.setdefault(item.entry_id, []).append(item)
-    work = [(files[i], catalog.paths[i], [item.loc for item in items]) for i, items in by_entry.items()]
-    located = _map(_positions, work, jobs, parallel_from=PARALLEL_FROM // 4)
+    work = [(root / catalog.files[i], catalog.paths[i], [item.loc for item in items]) for i, items in by_entry.items()]
+    located = list(_map(_positions, work, jobs, parallel_from=PARALLEL_FROM // 4))
     out = []
     for (entry_id, items), positions in zip(by_entry.items(), located, strict=True):
         for item, (line, col) in zip(items, positions, strict=True):
@@ -319,7 +351,7 @@ def _locate(
     return out
 
 
-def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
+def _cross_entry_rules(catalog: Catalog, warnings: bool = True) -> Iterable[_Pending]:
     used_licenses: set[str] = set()
     for entry_id, record in catalog.records.items():
         if record["kind"] == "license":
@@ -332,6 +364,8 @@ def _cross_entry_rules(catalog: Catalog) -> Iterable[_Pending]:
     yield from _check_cycles(catalog, "base_model")
     yield from _check_cycles(catalog, "derived_from")
     yield from _check_depth(catalog)
+    if not warnings:
+        return  # the rules below only warn
     yield from _check_aliases(catalog)
     for license_record in catalog.licenses():
         if license_record["id"] not in used_licenses and not license_record.get("applies_to_outputs_of"):
