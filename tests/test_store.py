@@ -247,6 +247,17 @@ def test_damage_found_while_reading_is_an_error_and_removes_the_database(
     assert run("show", "chatglm-6b").exit_code == 0
 
 
+def test_a_failure_that_is_not_damage_is_an_error_and_keeps_the_database() -> None:
+    from llmcat.problems import LlmcatError
+
+    stored = store.open_catalog(CATALOG)
+    path = Path(stored.location)
+    with pytest.raises(LlmcatError, match="cannot be read") as raised:
+        stored.conn.execute("DELETE FROM entries")  # a read-only connection: SQLITE_READONLY
+    assert "damaged" not in str(raised.value) and path.exists()
+    assert store.open_catalog(CATALOG).location == str(path)
+
+
 def test_the_collector_is_paused_for_bulk_work_and_restored() -> None:
     import gc
 

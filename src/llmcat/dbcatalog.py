@@ -35,7 +35,8 @@ class DamagedDatabase(LlmcatError):
 
 class GuardedConnection(sqlite3.Connection):
     """A connection to a stored database: a read that finds it damaged removes the file and
-    ends with a clear error (the next run rebuilds it), never a traceback."""
+    ends with a clear error (the next run rebuilds it); any other failure to read it (locked,
+    an I/O error) is a clear error that leaves the file alone. Never a traceback."""
 
     location = ""
 
@@ -43,7 +44,22 @@ class GuardedConnection(sqlite3.Connection):
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
-            damaged(self.location, str(exc))
+            if is_damage(exc):
+                damaged(self.location, str(exc))
+            raise LlmcatError(f"the catalog database {self.location} cannot be read ({exc})") from None
+
+
+_CORRUPT, _NOT_A_DATABASE = 11, 26  # SQLite's primary result codes SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether an error says the file itself is damaged (or is not one of llmcat's databases),
+    rather than that it could not be read just now."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None and code & 0xFF in (_CORRUPT, _NOT_A_DATABASE):
+        return True
+    message = str(exc)
+    return any(sign in message for sign in ("malformed", "not a database", "no such table", "no such column"))
 
 
 def damaged(location: str, what: str) -> NoReturn:
