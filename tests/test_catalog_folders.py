@@ -84,7 +84,7 @@ def test_discovery_lists_regular_yaml_files_with_their_stamps(mini_catalog: Make
 
 def test_the_key_counts_entry_files_only_whichever_way_a_folder_is_walked(mini_catalog: MakeCatalog) -> None:
     # A folder of YAML files only is read as columns; one with anything else, file by file.
-    from llmcat.store import fingerprint
+    from llmcat.freshness import fingerprint
 
     root = mini_catalog(None)
     before = fingerprint(discover(root)).key

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from llmcat import query, store
+from llmcat import build, freshness, query, store
+from llmcat.discover import discover
 from llmcat.fsutil import cache_dir
 from llmcat.problems import LlmcatError
 from tests.conftest import CATALOG, GOLDEN, ROOT, Result
@@ -29,7 +30,7 @@ def _no_build(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_: Any) -> None:
         raise AssertionError("rebuilt although nothing changed")
 
-    monkeypatch.setattr(store, "_build", fail)
+    monkeypatch.setattr(build, "write_database", fail)
 
 
 def test_second_load_reads_the_database(
@@ -59,11 +60,11 @@ def test_a_change_in_llmcat_code_rebuilds(
 ) -> None:
     root = mini_catalog(None)
     store.open_catalog(root)
-    before = store._code_stamps()
-    monkeypatch.setattr(store, "_code_stamps", lambda: [*before, ("new.py", 1, 1)])
+    before = freshness._code_stamps()
+    monkeypatch.setattr(freshness, "_code_stamps", lambda: [*before, ("new.py", 1, 1)])
     built: list[Path] = []
-    original = store._build
-    monkeypatch.setattr(store, "_build", lambda root, *rest: built.append(root) or original(root, *rest))
+    original = build.write_database
+    monkeypatch.setattr(build, "write_database", lambda root, *rest: built.append(root) or original(root, *rest))
     store.open_catalog(root)
     assert built == [root.resolve()]
 
@@ -236,7 +237,7 @@ def test_damage_found_while_reading_is_an_error_and_removes_the_database(
     path = Path(stored.location)
     stored.conn.close()
     _damage_entry_pages(path)
-    opened = store._open_stored(CATALOG.resolve(), path, store.fingerprint(store.discover(CATALOG.resolve())))
+    opened = store._open_stored(CATALOG.resolve(), path, freshness.fingerprint(discover(CATALOG.resolve())))
     assert opened is not None  # the metadata pages are whole: the damage is found while reading
     with pytest.raises(DamagedDatabase, match="damaged"):
         list(opened.records.values())
@@ -306,7 +307,7 @@ def test_files_old_enough_are_trusted_and_no_longer_hashed(
     store.open_catalog(root).conn.close()
     racy = [row[0] for row in sqlite3.connect(_databases()[0]).execute("SELECT file FROM racy")]
     assert "models/base-7b.yaml" in racy
-    later = time.time_ns() + store.RACY_NS + 1
+    later = time.time_ns() + freshness.RACY_NS + 1
     monkeypatch.setattr(store.time, "time_ns", lambda: later)
     assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7B"
     assert sqlite3.connect(_databases()[0]).execute("SELECT count(*) FROM racy").fetchone()[0] == 0
@@ -321,12 +322,12 @@ def test_content_check_catches_edits_that_keep_old_mtimes(
     store.open_catalog(root)
     _same_size_edit(root / "models" / "base-7b.yaml", "Base-7B", "Base-7X")
     assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7B"  # what mtimes alone can see
-    monkeypatch.setenv(store.CHECK_ENV, "content")
+    monkeypatch.setenv(freshness.CHECK_ENV, "content")
     assert store.open_catalog(root).records["base-7b"]["name"] == "Base-7X"
 
 
 def test_an_unknown_cache_check_is_a_clear_error(run: Callable[..., Result]) -> None:
-    result = run("search", env={store.CHECK_ENV: "sometimes"})
+    result = run("search", env={freshness.CHECK_ENV: "sometimes"})
     assert result.exit_code == 1 and "LLMCAT_CACHE_CHECK" in result.stderr and "Traceback" not in result.stderr
 
 

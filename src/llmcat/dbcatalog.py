@@ -10,6 +10,7 @@ import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from llmcat import languages
@@ -396,3 +397,17 @@ class DbCatalog(Catalog):
             "--lang": "SELECT DISTINCT tag FROM languages",
         }[option]
         return sorted(self._ids(sql))
+
+
+def connect_stored(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a stored database, guarded (`GuardedConnection`)."""
+    conn = sqlite3.connect(
+        f"file:{_uri_path(path)}?mode=ro", uri=True, check_same_thread=False, factory=GuardedConnection
+    )
+    assert isinstance(conn, GuardedConnection)
+    conn.location = str(path)
+    return conn
+
+
+def _uri_path(path: Path) -> str:
+    return str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
