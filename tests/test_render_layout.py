@@ -105,3 +105,16 @@ def test_key_values_show_keys_literally() -> None:
     section = KeyValues("Links")
     section.add_row("[red]x\x1b[2J", Text("v"))
     assert _render(section, 60)[1].startswith("[red]x\\u001b[2J")
+
+
+def test_a_table_keeps_the_cells_of_its_hits_not_their_decoded_records(capsys: pytest.CaptureFixture[str]) -> None:
+    from llmcat import query, render_query, store
+    from tests.conftest import CATALOG
+
+    hits = query.search(store.open_catalog(CATALOG), query.Query(text="chat"))
+    render_query.search_table(hits, "en")
+    shown = capsys.readouterr().out
+    assert len(hits) > 10 and all(hit.record["id"] in shown for hit in hits)  # decoded again on demand
+    fresh = query.search(store.open_catalog(CATALOG), query.Query(text="chat"))
+    render_query.search_table(fresh, "en")
+    assert not any(hit._record or hit._verdict for hit in fresh)  # a table of 56,000 fits: 880 -> 355 MB

@@ -98,6 +98,14 @@ class Hit:
             self._verdict = lineage.Verdict.from_json(self.record["id"], decode(self._stored or "{}"))
         return self._verdict
 
+    def release(self) -> None:
+        """Drop the decoded record and verdict where the stored texts can give them again: a
+        table of tens of thousands of hits keeps their cells, not their records."""
+        if self._text is not None:
+            self._record = None
+        if self._stored is not None:
+            self._verdict = None
+
     def to_json(self) -> dict[str, Any]:
         return entry_json(self.record, self.verdict, self.extra)
 

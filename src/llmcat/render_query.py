@@ -137,8 +137,13 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
     console = stdout_console()
     styled = console.is_terminal
     cell: Any = plain if styled else safe
-    rows = [_row(hit) for hit in hits]
-    verdicts = [verdict_cell(hit.verdict, lang) for hit in hits]
+    rows: list[dict[str, str]] = []
+    verdicts: list[Text | str] = []
+    for hit in hits:
+        rows.append(_row(hit))
+        verdict = verdict_cell(hit.verdict, lang)
+        verdicts.append(verdict if styled else verdict.plain)
+        hit.release()  # its cells are all the table needs of it
     columns = [
         Column("id", [cell(r["id"]) for r in rows], style="bold"),
         # Never dropped where kinds mix (which rows are models must be plain at any width).
@@ -146,7 +151,7 @@ def search_table(hits: Sequence[Hit], lang: str, extra_columns: Sequence[tuple[s
         Column("params", [cell(r["params"]) for r in rows], justify="right", drop=5),
         Column("languages", [cell(r["langs_short"]) for r in rows], floor=9, drop=4),
         Column("license", [cell(r["license"]) for r in rows], floor=10, drop=3),
-        Column("commercial", verdicts if styled else [v.plain for v in verdicts], floor=VERDICT_FLOOR, fills=True),
+        Column("commercial", verdicts, floor=VERDICT_FLOOR, fills=True),
         *(
             Column(title, [cell(hit.extra.get(key, "")) for hit in hits], drop=drop)
             for title, key, drop in extra_columns
