@@ -172,7 +172,9 @@ def synthetic(size: int, runs: int, workdir: Path, with_validate: bool = True) -
     finally:
         path.write_text(before, encoding="utf-8")
     measure(first, env)  # rebuilt from the original again, before the warm runs
-    print(f"   first query after a one-line edit {edited.wall:6.2f} s, peak {edited.rss:5.0f} MB")
+    print(
+        f"   first query after a one-line edit {edited.wall:6.2f} s, cpu {edited.cpu:6.2f} s, peak {edited.rss:5.0f} MB"
+    )
     target = {10_000: 0.3, 100_000: 1.0}.get(size)
     show_id = "gen-model-10" if (catalog / "models" / "gen-model-10.yaml").exists() else "gen-apache"
     for label, args in (

@@ -618,3 +618,16 @@ def test_a_rebuild_in_place_holds_what_a_full_build_writes(
         q = query.Query(text=needle)
         assert [h.to_json() for h in query.search(updated, q)] == [h.to_json() for h in query.search(fresh, q)]
     assert list(updated.records) == list(fresh.records) and updated.resolve("base-7b") == ["base-7b"]
+
+
+def test_a_rebuild_removes_an_entrys_rows_through_indexes_not_scans() -> None:
+    # Each file read again deletes its rows from every link table: a scan there made a rebuild
+    # of 2,000 touched files at 100k take 23 s (quadratic) instead of seconds.
+    from llmcat.database import LINK_TABLES
+
+    conn = store.open_catalog(CATALOG).conn
+    for table in LINK_TABLES:
+        plan = " ".join(
+            row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN DELETE FROM {table} WHERE entry_id = ?", ("x",))
+        )
+        assert plan.startswith("SEARCH") and "INDEX" in plan, (table, plan)

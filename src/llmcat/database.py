@@ -19,7 +19,7 @@ from llmcat.catalog import Catalog, Record, fold
 from llmcat.hardware import FIT_FIELDS
 from llmcat.safetext import has_unsafe
 
-FORMAT = 3  # PRAGMA user_version: raise it with any change to the tables below
+FORMAT = 4  # PRAGMA user_version: raise it with any change to the tables below
 
 
 class Column(NamedTuple):
@@ -161,13 +161,13 @@ TABLES: tuple[Table, ...] = (
             _c("generator", "TEXT NOT NULL", "The generating model, as written."),
             _c("terms_id", "TEXT", "The license entry whose `applies_to_outputs_of` names it."),
         ),
-        indexes=("terms_id",),
+        indexes=("terms_id", "entry_id"),
     ),
     Table(
         "names",
         "Every name an entry answers to in `show` and `why`: its id, name and aliases, folded.",
         (_c("name", "TEXT NOT NULL", "A folded name."), _c("entry_id", "TEXT NOT NULL", "The entry.")),
-        indexes=("name",),
+        indexes=("name", "entry_id"),
     ),
     Table(
         "outputs",
