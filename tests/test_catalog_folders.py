@@ -140,3 +140,48 @@ def test_max_errors_shows_that_many_and_counts_them_all(run: Run, mini_catalog: 
     assert data["errors_not_shown"] == full["errors"] - 2
     text = run("validate", "--catalog", str(root), "--max-errors", "1")
     assert "not shown (--max-errors)" in text.stderr and len(text.stdout.splitlines()) == 1
+
+
+def _folder_of_entries(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"entry-{i:03d}.yaml").write_text("x" * i, encoding="utf-8")
+    return folder
+
+
+def test_a_large_folder_is_stat_ed_in_two_processes_with_the_same_stamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import discover as walker
+
+    folder = _folder_of_entries(tmp_path, 60)
+    names = sorted(os.listdir(folder))
+    alone = walker._stamp_columns(str(folder), names)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(walker, "FORK_FROM", 10)
+    monkeypatch.setattr(walker, "_may_fork", lambda: True)  # pytest may run threads of its own
+    monkeypatch.setattr(os, "fork", counted_fork)
+    assert walker._stamp_columns(str(folder), names) == alone and forks == [1]
+    assert alone is not None and list(alone[1]) == list(range(60))
+
+
+def test_a_child_that_cannot_stat_its_half_leaves_it_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmcat import discover as walker
+
+    folder = _folder_of_entries(tmp_path, 60)
+    names = sorted(os.listdir(folder))
+    alone = walker._stamp_columns(str(folder), names)
+    parent, real_columns = os.getpid(), walker._columns
+    monkeypatch.setattr(walker, "_columns", lambda fd, part: real_columns(fd, part) if os.getpid() == parent else None)
+    monkeypatch.setattr(walker, "FORK_FROM", 10)
+    monkeypatch.setattr(walker, "_may_fork", lambda: True)
+    assert walker._stamp_columns(str(folder), names) == alone
