@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,22 +143,29 @@ def test_max_errors_shows_that_many_and_counts_them_all(run: Run, mini_catalog: 
     assert "not shown (--max-errors)" in text.stderr and len(text.stdout.splitlines()) == 1
 
 
-def _folder_of_entries(tmp_path: Path, count: int) -> Path:
+@pytest.fixture
+def sixty_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[str], Any]:
+    """A folder of 60 entries, its names, and their columns stat-ed in one process; from here
+    on, folders of 10 names or more are split over two (pytest may run threads of its own)."""
+    from llmcat import discover as walker
+
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(count):
+    for i in range(60):
         (folder / f"entry-{i:03d}.yaml").write_text("x" * i, encoding="utf-8")
-    return folder
+    names = sorted(os.listdir(folder))
+    alone = walker._stamp_columns(str(folder), names)
+    monkeypatch.setattr(walker, "FORK_FROM", 10)
+    monkeypatch.setattr(walker, "_may_fork", lambda: True)
+    return str(folder), names, alone
 
 
 def test_a_large_folder_is_stat_ed_in_two_processes_with_the_same_stamps(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sixty_entries: tuple[str, list[str], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmcat import discover as walker
 
-    folder = _folder_of_entries(tmp_path, 60)
-    names = sorted(os.listdir(folder))
-    alone = walker._stamp_columns(str(folder), names)
+    folder, names, alone = sixty_entries
     forks: list[int] = []
     real_fork = os.fork
 
@@ -165,23 +173,17 @@ def test_a_large_folder_is_stat_ed_in_two_processes_with_the_same_stamps(
         forks.append(1)
         return real_fork()
 
-    monkeypatch.setattr(walker, "FORK_FROM", 10)
-    monkeypatch.setattr(walker, "_may_fork", lambda: True)  # pytest may run threads of its own
     monkeypatch.setattr(os, "fork", counted_fork)
-    assert walker._stamp_columns(str(folder), names) == alone and forks == [1]
+    assert walker._stamp_columns(folder, names) == alone and forks == [1]
     assert alone is not None and list(alone[1]) == list(range(60))
 
 
 def test_a_child_that_cannot_stat_its_half_leaves_it_to_the_parent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sixty_entries: tuple[str, list[str], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmcat import discover as walker
 
-    folder = _folder_of_entries(tmp_path, 60)
-    names = sorted(os.listdir(folder))
-    alone = walker._stamp_columns(str(folder), names)
+    folder, names, alone = sixty_entries
     parent, real_columns = os.getpid(), walker._columns
     monkeypatch.setattr(walker, "_columns", lambda fd, part: real_columns(fd, part) if os.getpid() == parent else None)
-    monkeypatch.setattr(walker, "FORK_FROM", 10)
-    monkeypatch.setattr(walker, "_may_fork", lambda: True)
-    assert walker._stamp_columns(str(folder), names) == alone
+    assert walker._stamp_columns(folder, names) == alone
