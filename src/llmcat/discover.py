@@ -118,8 +118,13 @@ def _columns_in_child(fd: int, names: list[str]) -> Callable[[], Columns | None]
     (None if it could not stat them all, or could not be started)."""
     try:
         read_end, write_end = os.pipe()
+    except OSError:
+        return lambda: None
+    try:
         pid = os.fork()
     except OSError:
+        os.close(read_end)
+        os.close(write_end)
         return lambda: None
     if pid == 0:  # the child: stat, write the three columns, leave without any clean-up
         status = 1
