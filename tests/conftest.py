@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +80,24 @@ def mini_catalog(tmp_path: Path) -> Callable[[str | None], Path]:
 
 def update_golden() -> bool:
     return os.environ.get("LLMCAT_UPDATE_GOLDEN") == "1"
+
+
+Hub = tuple[str, list[tuple[str, str | None]]]  # the fake Hub's address and the requests it saw
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    from tests.fakehub import fake_hub
+
+    with fake_hub() as running:
+        yield running
+
+
+@pytest.fixture
+def hub_catalog(tmp_path: Path) -> Path:
+    """The golden base catalog, its model linked to a repository of the fake Hub."""
+    root = tmp_path / "catalog"
+    shutil.copytree(GOLDEN / "base", root)
+    with (root / "models" / "base-7b.yaml").open("a", encoding="utf-8") as f:
+        f.write("links:\n  huggingface: org/base-7b\n")
+    return root

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from llmcat.draft import config_facts, default_id
 from llmcat.yamlio import load_text
-from tests.conftest import GOLDEN, Result
-from tests.fakehub import CHATGLM_CONFIG, LLAMA_CONFIG, fake_hub
+from tests.conftest import Hub, Result
+from tests.fakehub import CHATGLM_CONFIG, LLAMA_CONFIG
 
 Run = Callable[..., Result]
-Hub = tuple[str, list[tuple[str, str | None]]]
 
 
 @pytest.fixture
-def hub() -> Iterator[Hub]:
-    with fake_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    """The golden base catalog, its model and dataset linked to repositories of the fake Hub."""
-    import shutil
-
-    root = tmp_path / "catalog"
-    shutil.copytree(GOLDEN / "base", root)
-    with (root / "models" / "base-7b.yaml").open("a", encoding="utf-8") as f:
-        f.write("links:\n  huggingface: org/base-7b\n")
-    with (root / "datasets" / "web-data.yaml").open("a", encoding="utf-8") as f:
+def catalog(hub_catalog: Path) -> Path:
+    """The fake Hub's catalog, its dataset linked to a repository of the Hub too."""
+    with (hub_catalog / "datasets" / "web-data.yaml").open("a", encoding="utf-8") as f:
         f.write("links:\n  huggingface: org/web-data\n")
-    return root
+    return hub_catalog
 
 
 def draft(run: Run, hub: Hub, catalog: Path, *args: str, env: dict[str, str] | None = None) -> Result:

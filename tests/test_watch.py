@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import GOLDEN, Result
-from tests.fakehub import fake_hub
+from tests.conftest import Hub, Result
 
 Run = Callable[..., Result]
-Hub = tuple[str, list[tuple[str, str | None]]]
-
-
-@pytest.fixture
-def hub() -> Iterator[Hub]:
-    with fake_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    import shutil
-
-    root = tmp_path / "catalog"
-    shutil.copytree(GOLDEN / "base", root)
-    with (root / "models" / "base-7b.yaml").open("a", encoding="utf-8") as f:
-        f.write("links:\n  huggingface: org/base-7b\n")
-    return root
 
 
 def watch(run: Run, hub: Hub, catalog: Path, *args: str) -> Result:
@@ -37,9 +16,9 @@ def watch(run: Run, hub: Hub, catalog: Path, *args: str) -> Result:
 
 
 def test_the_tracked_organizations_repositories_without_an_entry_newest_first(
-    run: Run, hub: Hub, catalog: Path
+    run: Run, hub: Hub, hub_catalog: Path
 ) -> None:
-    result = watch(run, hub, catalog, "--json")
+    result = watch(run, hub, hub_catalog, "--json")
     assert result.exit_code == 0, result
     data = json.loads(result.stdout)
     assert data["orgs"] == ["org"]  # from links.huggingface
@@ -54,8 +33,8 @@ def test_the_tracked_organizations_repositories_without_an_entry_newest_first(
     assert hub[1][0][0] == "/api/models?author=org&sort=createdAt&direction=-1&limit=50"
 
 
-def test_since_and_several_orgs(run: Run, hub: Hub, catalog: Path) -> None:
-    result = watch(run, hub, catalog, "--org", "org", "--org", "lab2", "--since", "2023-08")
+def test_since_and_several_orgs(run: Run, hub: Hub, hub_catalog: Path) -> None:
+    result = watch(run, hub, hub_catalog, "--org", "org", "--org", "lab2", "--since", "2023-08")
     assert result.exit_code == 0, result
     assert result.stdout.splitlines() == [
         "2023-09-01  org/new-13b  license apache-2.0  1,200 downloads",
@@ -64,14 +43,14 @@ def test_since_and_several_orgs(run: Run, hub: Hub, catalog: Path) -> None:
     ]
 
 
-def test_markdown_lists_draft_commands(run: Run, hub: Hub, catalog: Path) -> None:
-    result = watch(run, hub, catalog, "--format", "markdown")
+def test_markdown_lists_draft_commands(run: Run, hub: Hub, hub_catalog: Path) -> None:
+    result = watch(run, hub, hub_catalog, "--format", "markdown")
     assert result.exit_code == 0, result
     assert "| 2023-09-01 | `org/new-13b` | apache-2.0 | 1,200 | `llmcat draft org/new-13b` |" in result.stdout
 
 
-def test_a_listing_that_fails_is_reported_and_exits_1(run: Run, hub: Hub, catalog: Path) -> None:
-    result = watch(run, hub, catalog, "--org", "org", "--org", "broken", "--json")
+def test_a_listing_that_fails_is_reported_and_exits_1(run: Run, hub: Hub, hub_catalog: Path) -> None:
+    result = watch(run, hub, hub_catalog, "--org", "org", "--org", "broken", "--json")
     assert result.exit_code == 1, result
     data = json.loads(result.stdout)
     assert [e["org"] for e in data["errors"]] == ["broken"]
@@ -79,5 +58,5 @@ def test_a_listing_that_fails_is_reported_and_exits_1(run: Run, hub: Hub, catalo
     assert "error: could not list broken: HTTP 200 but the answer is not JSON" in result.stderr.replace("\n", " ")
 
 
-def test_a_bad_since_is_a_usage_error(run: Run, hub: Hub, catalog: Path) -> None:
-    assert watch(run, hub, catalog, "--since", "last week").exit_code == 2
+def test_a_bad_since_is_a_usage_error(run: Run, hub: Hub, hub_catalog: Path) -> None:
+    assert watch(run, hub, hub_catalog, "--since", "last week").exit_code == 2
